@@ -1,0 +1,120 @@
+"""Shared pytest fixtures: the collection on an Ansible collections path, a throwaway
+PostgreSQL server, and a runner that executes one module through ansible-playbook."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+
+import pytest
+import yaml
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(REPO, "scripts"))
+
+import local_postgres  # noqa: E402  (scripts/ is not a package)
+
+BIN = os.path.dirname(sys.executable)
+
+
+@pytest.fixture(scope="session")
+def collections_path(tmp_path_factory):
+    """A collections root where rudderstack.profiles is this checkout."""
+    root = tmp_path_factory.mktemp("collections")
+    ns = root / "ansible_collections" / "rudderstack"
+    ns.mkdir(parents=True)
+    (ns / "profiles").symlink_to(REPO)
+    return str(root)
+
+
+@pytest.fixture(scope="session")
+def pg():
+    """A real PostgreSQL server on 127.0.0.2 for the whole session (superuser postgres)."""
+    # Not under pytest's tmp dir: that is 0700 root and the server runs as postgres.
+    datadir = tempfile.mkdtemp(prefix="pbtest-pg-")
+    info = local_postgres.start(datadir)
+    yield info
+    local_postgres.stop(datadir)
+    shutil.rmtree(datadir, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_connect(pg):
+    """Open psycopg2 connections to the test server; all closed after the test."""
+    import psycopg2
+
+    opened = []
+
+    def connect(dbname=None, user=None, password=None, autocommit=True):
+        conn = psycopg2.connect(host=pg["host"], port=pg["port"], dbname=dbname or pg["dbname"],
+                                user=user or pg["user"], password=password or pg["password"])
+        conn.autocommit = autocommit
+        opened.append(conn)
+        return conn
+
+    yield connect
+    for conn in opened:
+        conn.close()
+
+
+class AnsibleRunner:
+    """Runs tasks through the real ansible-playbook against localhost and returns results."""
+
+    def __init__(self, collections_path, workdir):
+        self.collections_path = collections_path
+        self.workdir = workdir
+
+    def env(self, extra=None):
+        env = dict(os.environ)
+        env.update({
+            "ANSIBLE_COLLECTIONS_PATH": self.collections_path,
+            "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json",
+            "ANSIBLE_LOCALHOST_WARNING": "false",
+            "ANSIBLE_INVENTORY_UNPARSED_WARNING": "false",
+            "ANSIBLE_RETRY_FILES_ENABLED": "false",
+            "ANSIBLE_NOCOLOR": "1",
+            "PATH": BIN + os.pathsep + env.get("PATH", ""),
+        })
+        env.update(extra or {})
+        return env
+
+    def playbook(self, tasks, check=False, diff=False, extra_env=None, extra_vars=None):
+        """Run ``tasks`` (list of task dicts) in one play; return the list of task results."""
+        play = [{"hosts": "localhost", "gather_facts": False, "tasks": tasks,
+                 "vars": {"ansible_python_interpreter": sys.executable}}]
+        path = os.path.join(self.workdir, "play.yml")
+        with open(path, "w") as f:
+            yaml.safe_dump(play, f, sort_keys=False)
+        argv = [os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", "-c", "local", path]
+        if check:
+            argv.append("--check")
+        if diff:
+            argv.append("--diff")
+        if extra_vars:
+            argv += ["-e", json.dumps(extra_vars)]
+        proc = subprocess.run(argv, env=self.env(extra_env), cwd=self.workdir,
+                              capture_output=True, text=True, timeout=600)
+        try:
+            report = json.loads(proc.stdout)
+        except ValueError:
+            raise AssertionError("ansible-playbook printed no JSON (rc %d):\n%s\n%s"
+                                 % (proc.returncode, proc.stdout[-4000:], proc.stderr[-4000:]))
+        return [t["hosts"]["localhost"] for t in report["plays"][0]["tasks"]]
+
+    def module(self, name, args, check=False, diff=False, extra_env=None):
+        """Run one module once; return its result dict (``failed`` set on failure)."""
+        if "." not in name:
+            name = "rudderstack.profiles." + name
+        task = {"name": "under test", name: args, "ignore_errors": True}
+        return self.playbook([task], check=check, diff=diff, extra_env=extra_env)[0]
+
+
+@pytest.fixture
+def ansible(collections_path, tmp_path):
+    return AnsibleRunner(collections_path, str(tmp_path))
+
+
+def dedent(text):
+    return textwrap.dedent(text).lstrip("\n")
