@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Start and stop a throwaway PostgreSQL server for tests and the local onboarding run.
 
 The server runs as the ``postgres`` OS user (pg_ctl refuses root) from a private data
@@ -19,7 +18,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 
 SUPERUSER_PASSWORD = "postgres"  # throwaway local cluster only
 DEFAULT_HOST = "127.0.0.2"
