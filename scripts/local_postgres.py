@@ -51,9 +51,14 @@ def start(datadir, port=None, host=DEFAULT_HOST):
     datadir = os.path.abspath(datadir)
     info_path = os.path.join(datadir, "connection.json")
     pgdata = os.path.join(datadir, "pgdata")
-    if os.path.exists(info_path) and os.path.exists(os.path.join(pgdata, "postmaster.pid")):
+    saved = None
+    if os.path.exists(info_path):
         with open(info_path) as f:
-            return json.load(f)
+            saved = json.load(f)
+        if os.path.exists(os.path.join(pgdata, "postmaster.pid")):
+            return saved
+        # Restarting a known cluster: keep its port so settings written from it stay valid.
+        port = port or saved["port"]
     os.makedirs(datadir, exist_ok=True)
     if os.geteuid() == 0:
         pw = pwd.getpwnam("postgres")
