@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Start and stop a throwaway PostgreSQL server for tests and the local onboarding run.
 
 The server runs as the ``postgres`` OS user (pg_ctl refuses root) from a private data
@@ -19,7 +18,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 
 SUPERUSER_PASSWORD = "postgres"  # throwaway local cluster only
 DEFAULT_HOST = "127.0.0.2"
@@ -53,9 +51,14 @@ def start(datadir, port=None, host=DEFAULT_HOST):
     datadir = os.path.abspath(datadir)
     info_path = os.path.join(datadir, "connection.json")
     pgdata = os.path.join(datadir, "pgdata")
-    if os.path.exists(info_path) and os.path.exists(os.path.join(pgdata, "postmaster.pid")):
+    saved = None
+    if os.path.exists(info_path):
         with open(info_path) as f:
-            return json.load(f)
+            saved = json.load(f)
+        if os.path.exists(os.path.join(pgdata, "postmaster.pid")):
+            return saved
+        # Restarting a known cluster: keep its port so settings written from it stay valid.
+        port = port or saved["port"]
     os.makedirs(datadir, exist_ok=True)
     if os.geteuid() == 0:
         pw = pwd.getpwnam("postgres")

@@ -95,7 +95,7 @@ class AnsibleRunner:
         if extra_vars:
             argv += ["-e", json.dumps(extra_vars)]
         proc = subprocess.run(argv, env=self.env(extra_env), cwd=self.workdir,
-                              capture_output=True, text=True, timeout=600)
+                              capture_output=True, text=True, timeout=600, check=False)
         try:
             report = json.loads(proc.stdout)
         except ValueError:

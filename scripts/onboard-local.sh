@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The main job on this machine: start a local PostgreSQL (the embedded default warehouse) with sample
+# event tables, run playbooks/onboard.yml against it, then prove the result with the real pb
+# (validate access, compile, run) and print the stitched identities. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+STATE=${PROFILES_LOCAL_STATE:-$HOME/.local/state/rudderstack-profiles}
+mkdir -p "$STATE" && chmod 700 "$STATE"
+
+SETUP_CONTAINERS=0 bash scripts/setup.sh
+PY=$ROOT/.venv/bin/python
+
+# The collection, as this checkout, on a collections path of its own.
+COLLECTIONS=$ROOT/.ansible/collections
+mkdir -p "$COLLECTIONS/ansible_collections/rudderstack"
+ln -sfn "$ROOT" "$COLLECTIONS/ansible_collections/rudderstack/profiles"
+
+echo "== local PostgreSQL"
+"$PY" scripts/local_postgres.py start "$STATE/postgres" > "$STATE/pg.json"
+[ -s "$STATE/principal_password" ] || (umask 077; "$PY" -c 'import secrets; print(secrets.token_urlsafe(24))' > "$STATE/principal_password")
+"$PY" scripts/seed_sample_events.py "$STATE/pg.json"
+"$PY" - "$STATE" > "$STATE/vars.json" <<'PY'
+import json, sys
+state = sys.argv[1]
+pg = json.load(open(state + "/pg.json"))
+pg["principal_password"] = open(state + "/principal_password").read().strip()
+pg["dbname"] = "analytics"  # made by seed_sample_events.py
+print(json.dumps({"local_pg": pg, "local_python_version": sys.version.split()[0]}))
+PY
+chmod 600 "$STATE/vars.json"
+
+echo "== ansible-playbook playbooks/onboard.yml"
+ANSIBLE_COLLECTIONS_PATH=$COLLECTIONS "$ROOT/.venv/bin/ansible-playbook" \
+  -i playbooks/inventory.local.yml -e "@$STATE/vars.json" playbooks/onboard.yml "$@"
+
+echo "== the real pb in the onboarded project"
+PB=$(pyenv root)/versions/profiles/bin/pb
+cd ~/profiles-project
+for cmd in "validate access" "compile" "run"; do
+  echo "-- pb $cmd"
+  SF_DISABLE_MINICORE=true timeout 300 "$PB" $cmd | tail -3
+done
+"$PY" "$ROOT/scripts/seed_sample_events.py" "$STATE/pg.json" --show-stitched
