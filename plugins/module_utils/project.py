@@ -483,7 +483,7 @@ class ProjectTask:
 
     def _result(self, **kwargs):
         base = {"changed": False, "path": self.path, "created": False, "files": [], "migrated": None,
-                "lint": None, "commands": self.commands}
+                "lint": None, "commands": self.commands, "warnings": self.warnings}
         base.update(kwargs)
         return base
 
@@ -506,6 +506,13 @@ class ProjectTask:
     def _run_existing(self):
         before = read_settings(self.path, self.settings)
         needs_pb = self.migrate or self.lint
+        if needs_pb and self.check_mode:
+            try:
+                self.pb()
+            except ProjectError as exc:
+                # e.g. a dry run before the pb CLI is installed: plan the settings anyway
+                self.warnings.append("check mode: migrate/lint skipped: %s" % exc)
+                self.migrate = self.lint = needs_pb = False
         scratch_root = None
         work = self.path
         plan = []

@@ -1,7 +1,8 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: rudderstack.profiles contributors
-# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0), a license
+# compatible with the GNU General Public License version 3 that Ansible itself uses.
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
@@ -23,7 +24,7 @@ description:
     bounded by O(timeout), in a private temporary working directory (so pb's C(logs/pb.log) is
     not left in the project or the current directory).
 author:
-  - rudderstack.profiles contributors
+  - rudderstack.profiles contributors (@rudderlabs)
 requirements:
   - PyYAML
   - the C(pb) CLI (pip package C(profiles-rudderstack)) on the host that runs the module
@@ -36,6 +37,8 @@ attributes:
   diff_mode:
     support: full
     description: Before and after values of the managed settings and the schema version.
+  platform:
+    platforms: posix
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
 options:
@@ -59,13 +62,13 @@ options:
   id_types:
     description:
       - Replaces the whole top-level C(id_types) list of C(pb_project.yaml) (pb's own format,
-        for example C({name: user_id}) with optional C(filters)). Left as it is when omitted.
+        items with C(name) and optional C(filters)). Left as it is when omitted.
     type: list
     elements: dict
   entities:
     description:
-      - Replaces the whole top-level C(entities) list of C(pb_project.yaml) (pb's own format:
-        C(name), C(id_stitcher), C(id_types), C(feature_views)). Left as it is when omitted.
+      - Replaces the whole top-level C(entities) list of C(pb_project.yaml) (pb's own format,
+        items with C(name), C(id_stitcher), C(id_types), C(feature_views)). Left as it is when omitted.
     type: list
     elements: dict
   inputs:
@@ -77,8 +80,8 @@ options:
     elements: dict
   input_tables:
     description:
-      - Points inputs at other tables, as C({input name: table}); only the C(table:) line of each
-        named input changes. The sample defines C(rsIdentifies) and C(rsTracks).
+      - Points inputs at other tables, as a mapping of input name to table; only the C(table) line
+        of each named input changes. The sample defines C(rsIdentifies) and C(rsTracks).
     type: dict
   migrate:
     description:
@@ -226,6 +229,8 @@ def main():
         module.fail_json(msg=str(exc), path=task.path, commands=task.commands)
     if not module._diff:
         result.pop("diff", None)
+    for warning in result.pop("warnings", []):
+        module.warn(warning)
     module.exit_json(**result)
 
 

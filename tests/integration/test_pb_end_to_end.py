@@ -98,10 +98,10 @@ def pb(args, workdir, timeout=180):
     env = dict(os.environ, **PB_ENV)
     start = time.time()
     proc = subprocess.run([PB_BIN] + args, cwd=workdir, env=env, capture_output=True, text=True,
-                          timeout=timeout)
+                          timeout=timeout, check=False)
     elapsed = time.time() - start
-    assert proc.returncode == 0, "pb %s: rc %d\n%s\n%s" % (" ".join(args), proc.returncode,
-                                                            proc.stdout[-3000:], proc.stderr[-3000:])
+    assert proc.returncode == 0, "pb %s: rc %d\n%s\n%s" % (
+        " ".join(args), proc.returncode, proc.stdout[-3000:], proc.stderr[-3000:])
     return proc, elapsed
 
 
