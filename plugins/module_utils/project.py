@@ -91,7 +91,7 @@ def render_scalar(value):
 
 
 def _top_level_key_lines(lines, key):
-    pattern = re.compile(r"^%s\s*:(\s|$)" % re.escape(key))
+    pattern = re.compile(r"""^(%s|"%s"|'%s')\s*:(\s|$)""" % ((re.escape(key),) * 3))
     return [i for i, line in enumerate(lines) if pattern.match(line)]
 
 
@@ -131,10 +131,30 @@ def set_scalar(text, key, value, what=PROJECT_FILE):
         return _ensure_newline(text) + "%s: %s\n" % (key, rendered)
     if _block_end(lines, idx) != idx:
         raise ProjectError("%s: %r is not a one-line value; cannot set it safely" % (what, key))
-    match = re.match(r"^[^:]+:\s*(?P<value>.*?)(?P<comment>\s+#.*)?(?P<eol>\r?\n)?$", lines[idx])
-    comment = match.group("comment") or ""
-    lines[idx] = "%s: %s%s%s" % (key, rendered, comment, match.group("eol") or "\n")
+    body, eol = _split_eol(lines[idx])
+    lines[idx] = "%s: %s%s%s" % (key, rendered, _trailing_comment(body), eol)
     return "".join(lines)
+
+
+def _split_eol(line):
+    stripped = line.rstrip("\r\n")
+    return stripped, line[len(stripped):] or "\n"
+
+
+def _trailing_comment(line):
+    """The comment at the end of a one-line ``key: value`` (with the spaces before it), found
+    where cutting it off leaves the same value (a ``#`` may sit inside a quoted value)."""
+    try:
+        whole = yaml.safe_load(line)
+    except yaml.YAMLError:
+        return ""
+    for match in re.finditer(r"\s+#", line):
+        try:
+            if yaml.safe_load(line[:match.start()]) == whole:
+                return line[match.start():]
+        except yaml.YAMLError:
+            continue
+    return ""
 
 
 def replace_block(text, key, value, what=PROJECT_FILE):
@@ -190,10 +210,11 @@ def set_input_tables(text, tables, what=INPUTS_FILE):
             raise ProjectError("%s: input %s has %s `table:` lines; only inputs reading one table can "
                                "be pointed elsewhere with input_tables" % (what, name, len(table_lines) or "no"))
         j = table_lines[0]
-        match = re.match(r"^(?P<lead>\s*(-\s+)?table\s*:)\s*(?P<value>.*?)(?P<comment>\s+#.*)?(?P<eol>\r?\n)?$",
-                         lines[j])
-        lines[j] = "%s %s%s%s" % (match.group("lead"), render_scalar(tables[name]),
-                                  match.group("comment") or "", match.group("eol") or "\n")
+        body, eol = _split_eol(lines[j])
+        lead = re.match(r"^\s*(-\s+)?table\s*:", body).group(0)
+        # parse the line as a mapping of its own to find where a trailing comment starts
+        comment = _trailing_comment(body[len(lead) - len(lead.lstrip(" -")):].lstrip())
+        lines[j] = "%s %s%s%s" % (lead, render_scalar(tables[name]), comment, eol)
     return "".join(lines)
 
 
@@ -228,25 +249,48 @@ def expected_inputs_data(data, settings):
 
 
 def edit_project_text(text, settings):
+    """New text of pb_project.yaml. Settings whose parsed value is already right are not
+    touched, so their formatting and comments stay as the user (or pb) wrote them."""
+    data = _load(text, PROJECT_FILE)
     new = text
     for key in ("name", "connection"):
-        if settings.get(key) is not None:
+        if settings.get(key) is not None and (key not in data or data[key] != settings[key]):
             new = set_scalar(new, key, settings[key])
     for key in ("id_types", "entities"):
-        if settings.get(key) is not None:
+        if settings.get(key) is not None and (key not in data or data[key] != settings[key]):
             new = replace_block(new, key, settings[key])
     _verify(text, new, PROJECT_FILE, expected_project_data, settings)
     return new
 
 
 def edit_inputs_text(text, settings):
+    """New text of models/inputs.yaml (same rule: only values that differ are rewritten)."""
+    data = _load(text, INPUTS_FILE)
     new = text
-    if settings.get("inputs") is not None:
+    if settings.get("inputs") is not None and data.get("inputs") != settings["inputs"]:
         new = replace_block(new, "inputs", settings["inputs"], INPUTS_FILE)
     if settings.get("input_tables"):
-        new = set_input_tables(new, settings["input_tables"])
+        current = dict((e.get("name"), (e.get("app_defaults") or {}).get("table"))
+                       for e in _load(new, INPUTS_FILE).get("inputs") or [] if isinstance(e, dict))
+        wrong = dict((k, v) for k, v in settings["input_tables"].items() if current.get(k) != v)
+        if wrong:  # includes names that are not inputs: set_input_tables reports those
+            new = set_input_tables(new, wrong)
     _verify(text, new, INPUTS_FILE, expected_inputs_data, settings)
     return new
+
+
+class _UniqueKeyLoader(yaml.SafeLoader if yaml else object):
+    """SafeLoader that rejects duplicate mapping keys (PyYAML keeps the last; pb may not)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(None, None, "duplicate key %r" % (key,),
+                                                        key_node.start_mark)
+            seen.add(key)
+        return super(_UniqueKeyLoader, self).construct_mapping(node, deep=deep)
 
 
 def _verify(old, new, what, expected_fn, settings):
@@ -254,7 +298,7 @@ def _verify(old, new, what, expected_fn, settings):
         return
     want = expected_fn(_load(old, what), settings)
     try:
-        got = yaml.safe_load(new)
+        got = yaml.load(new, Loader=_UniqueKeyLoader)  # nosec: a SafeLoader subclass
     except yaml.YAMLError as exc:
         raise ProjectError("editing %s would produce invalid YAML (%s); nothing written" % (what, exc))
     if got != want:
