@@ -227,6 +227,9 @@ def main():
         result = task.run()
     except (project.ProjectError, pb_cli.PbError) as exc:
         module.fail_json(msg=str(exc), path=task.path, commands=task.commands)
+    except (IOError, OSError) as exc:
+        module.fail_json(msg="cannot lay down or edit the project at %s: %s" % (task.path, exc),
+                         path=task.path, commands=task.commands)
     if not module._diff:
         result.pop("diff", None)
     for warning in result.pop("warnings", []):
