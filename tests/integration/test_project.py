@@ -232,3 +232,18 @@ def test_lint_fails_with_pbs_message(run, tmp_path):
     assert "exit code 5: project definition error" in res["msg"]
     assert "A wrong path is used to refer to a model named rsNope" in res["msg"]
     assert res["commands"][-1]["rc"] == 5
+
+
+def test_missing_pb_fails_clearly_but_check_mode_still_plans(run, tmp_path):
+    missing = str(tmp_path / "no-such-venv" / "bin" / "pb")
+    res = run(tmp_path / "new", pb_path=missing)
+    assert res["failed"] and "pb_path %s is not an executable file" % missing in res["msg"]
+    assert not (tmp_path / "new").exists()
+
+    proj = tmp_path / "proj"
+    assert not run(proj).get("failed")
+    check = run(proj, check=True, diff=True, pb_path=missing, name="planned", lint=True, migrate=True)
+    assert not check.get("failed"), check.get("msg")
+    assert check["changed"] and check["diff"]["after"]["name"] == "planned"
+    assert any("migrate/lint skipped" in w for w in check.get("warnings", []))
+    assert load(proj / "pb_project.yaml")["name"] == "sample_attribution"
