@@ -88,9 +88,11 @@ def test_failure_carries_pbs_message_and_exit_meaning(tmp_path):
     assert caught.value.result.rc == 5
 
 
-@pytest.mark.parametrize("rc,meaning", [(1, "ambiguous connection"), (2, "crashed"), (3, "command error"),
-                                         (4, "configuration error"), (6, "connection error"),
-                                         (10, "version incompatible")])
+EXIT_MEANINGS = [(1, "ambiguous connection"), (2, "crashed"), (3, "command error"),
+                 (4, "configuration error"), (6, "connection error"), (10, "version incompatible")]
+
+
+@pytest.mark.parametrize("rc,meaning", EXIT_MEANINGS)
 def test_exit_codes_are_explained(tmp_path, rc, meaning):
     pb = fake_pb(tmp_path, "echo something broke >&2; exit %d" % rc)
     with pytest.raises(pb_cli.PbError, match="exit code %d: .*%s(.|\n)*something broke" % (rc, meaning)):

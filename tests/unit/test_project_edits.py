@@ -173,7 +173,7 @@ def test_replace_entities_keeps_neighbours_and_their_comments():
     assert ("# Entities in this project and their ids.\nentities:\n  - name: customer\n"
             "    id_stitcher: models/customer_id_stitcher\n    id_types:\n      - user_id\n"
             "      - anonymous_id\npython_requirements:\n  - profiles-rudderstack==0.26.*\n") in new
-    assert new.startswith(PB_PROJECT.split("# Entities in this project")[0])
+    assert new.startswith(PB_PROJECT.split("# Entities in this project", maxsplit=1)[0])
 
 
 def test_replace_id_types_stops_before_the_next_keys_comment():
@@ -261,9 +261,8 @@ def test_input_table_quoted_value_kept_when_already_right():
 
 
 def test_replace_inputs_block():
-    inputs = [{"name": "rsIdentifies", "app_defaults": {"table": "e.i", "occurred_at_col": "ts",
-                                                          "ids": [{"select": "user_id", "type": "user_id",
-                                                                   "entity": "user"}]}}]
+    ids = [{"select": "user_id", "type": "user_id", "entity": "user"}]
+    inputs = [{"name": "rsIdentifies", "app_defaults": {"table": "e.i", "occurred_at_col": "ts", "ids": ids}}]
     new = project.edit_inputs_text(INPUTS, {"inputs": inputs})
     assert load(new) == {"inputs": inputs}
     assert new.startswith("# This is a sample file")
