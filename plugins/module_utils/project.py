@@ -533,18 +533,18 @@ class ProjectTask:
 
     def _run_new(self):
         wanted = dict((k, v) for k, v in self.settings.items() if v is not None)
+        plan = ["pb init pb-project -o %s -n %s -c %s" % (self.path, self.connection, self.siteconfig)]
+        if any(self.settings.get(k) is not None for k in PROJECT_KEYS + INPUT_KEYS if k != "connection"):
+            plan.append("set the managed settings: %s" % ", ".join(sorted(wanted)))
+        if self.lint:
+            plan.append("pb show models (lint)")
         if self.check_mode:
-            plan = ["pb init pb-project -o %s -n %s -c %s" % (self.path, self.connection, self.siteconfig)]
-            if any(self.settings.get(k) is not None for k in PROJECT_KEYS + INPUT_KEYS):
-                plan.append("set the managed settings: %s" % ", ".join(sorted(wanted)))
-            if self.lint:
-                plan.append("pb show models (lint)")
             return self._result(changed=True, created=True, files=list(TEMPLATE_FILES), plan=plan,
                                 settings=wanted, diff={"before": {}, "after": wanted})
         files = self.init_project()
         after = read_settings(self.path, self.settings)
         lint = self.lint_project(self.path) if self.lint else None
-        return self._result(changed=True, created=True, files=files, lint=lint, settings=after,
+        return self._result(changed=True, created=True, files=files, lint=lint, settings=after, plan=plan,
                             diff={"before": {}, "after": after})
 
     def _run_existing(self):

@@ -215,6 +215,7 @@ def test_migrate_from_older_schema(run, tmp_path, old_version):
     assert load(pfile)["schema_version"] == 99
     assert not os.path.lexists(proj / "original_project_folder")
     assert not (proj / "logs").exists()
+    assert "id_stitcher" in res["lint"] and "Total" in res["lint"]  # pb's model summary
     assert [c["cmd"][1:3] for c in res["commands"]] == [["version"], ["migrate", "auto"], ["show", "models"]]
 
     again = run(proj, migrate=True)
