@@ -1,0 +1,198 @@
+# -*- coding: utf-8 -*-
+# Copyright: rudderstack.profiles contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""Running the RudderStack Profiles ``pb`` CLI: discovery, environment, timeouts, exit codes.
+
+Plain Python (no Ansible imports) so unit tests call it directly.
+
+Working directory: every pb call runs in a private temporary directory that is removed
+afterwards. pb appends to ``./logs/pb.log`` in its working directory on every run; running it
+in the project or in Ansible's working directory would leave a ``logs/`` folder behind that the
+user did not ask for. Projects and siteconfigs are therefore always passed as absolute paths.
+"""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+# pb's documented exit codes (pb 0.26); anything else is reported with its number.
+EXIT_CODES = {
+    0: "ok",
+    1: "ambiguous connection (several connections in the siteconfig and none chosen)",
+    2: "pb crashed",
+    3: "command error (bad command line)",
+    4: "configuration error (siteconfig or connection)",
+    5: "project definition error",
+    6: "connection error (warehouse unreachable or credentials refused)",
+    10: "version incompatible (project schema_version does not match this pb)",
+    50: "unknown error",
+    130: "interrupted",
+}
+
+# pb 0.26.x crashes at start in gosnowflake's "minicore" (SIGFPE) on some glibc versions
+# unless it is disabled; platform detection probes 169.254.169.254 on every Snowflake connect.
+PB_ENV = {
+    "SF_DISABLE_MINICORE": "true",
+    "SNOWFLAKE_DISABLE_PLATFORM_DETECTION": "true",
+}
+
+DEFAULT_TIMEOUT = 120
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_LOG_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}T\S+\s+\w+\s+")
+
+
+class PbNotFound(Exception):
+    """No pb executable where we were told to look."""
+
+
+class PbError(Exception):
+    """A pb call that failed, timed out or could not start."""
+
+    def __init__(self, message, result=None):
+        super(PbError, self).__init__(message)
+        self.message = message
+        self.result = result
+
+
+class PbResult:
+    def __init__(self, argv, rc, stdout, stderr, duration):
+        self.argv = argv
+        self.rc = rc
+        self.stdout = stdout
+        self.stderr = stderr
+        self.duration = duration
+
+    def as_dict(self):
+        return {"cmd": self.argv, "rc": self.rc, "duration": round(self.duration, 3)}
+
+
+def find_pb(pb_path=None, virtualenv=None, search_path=None):
+    """Return the pb executable: ``pb_path``, else ``<virtualenv>/bin/pb``, else pb on PATH."""
+    if pb_path:
+        candidate = os.path.expanduser(pb_path)
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return os.path.abspath(candidate)
+        raise PbNotFound("pb_path %s is not an executable file" % pb_path)
+    if virtualenv:
+        candidate = os.path.join(os.path.expanduser(virtualenv), "bin", "pb")
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return os.path.abspath(candidate)
+        raise PbNotFound("virtualenv %s has no executable bin/pb (install profiles-rudderstack in it)"
+                         % virtualenv)
+    if search_path is None:
+        search_path = os.environ.get("PATH", "")
+    found = _which("pb", search_path)
+    if found:
+        return found
+    raise PbNotFound("pb not found on PATH; set pb_path or virtualenv (pip install profiles-rudderstack)")
+
+
+def _which(name, search_path):
+    for folder in search_path.split(os.pathsep):
+        if not folder:
+            continue
+        candidate = os.path.join(folder, name)
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def pb_environment(base=None):
+    env = dict(os.environ if base is None else base)
+    env.update(PB_ENV)
+    return env
+
+
+def explain_exit(rc):
+    if rc in EXIT_CODES:
+        return "exit code %d: %s" % (rc, EXIT_CODES[rc])
+    return "exit code %d" % rc
+
+
+def pb_message(text, limit=20):
+    """pb's own error lines (``Error:`` / ``Hint:`` and ERROR log lines), without colours,
+    timestamps and the trailing task summary; the last lines of output if none are marked."""
+    lines = [_ANSI.sub("", line).rstrip() for line in text.splitlines()]
+    picked = []
+    for line in lines:
+        stripped = _LOG_PREFIX.sub("", line) if _LOG_PREFIX.match(line) else line
+        if line.startswith(("Error:", "Hint:")) or re.match(r"^\S+\s+(ERROR|FATAL)\s", line):
+            picked.append(stripped.strip())
+    if not picked:
+        tail = [line for line in lines if line.strip()]
+        summary = [i for i, line in enumerate(tail) if "Task Summary" in line]
+        if summary:
+            tail = tail[:summary[-1]]
+        picked = tail[-limit:]
+    return "\n".join(picked[:limit])
+
+
+def run_pb(pb, args, timeout=DEFAULT_TIMEOUT, env=None):
+    """Run ``pb args...`` in a throwaway working directory with the pb environment and a timeout.
+
+    Returns a PbResult whatever the exit code; raises PbError if pb cannot start or times out.
+    """
+    argv = [pb] + list(args)
+    workdir = tempfile.mkdtemp(prefix="pb-run-")
+    start = time.time()
+    try:
+        try:
+            proc = subprocess.Popen(argv, cwd=workdir, env=pb_environment(env), stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    start_new_session=True)
+        except OSError as exc:
+            raise PbError("cannot run %s: %s" % (pb, exc))
+        try:
+            stdout, stderr = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            # pb may have children (python model runners): end the whole session it leads.
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            stdout, stderr = proc.communicate()
+            result = PbResult(argv, None, _text(stdout), _text(stderr), time.time() - start)
+            raise PbError("`%s` did not finish within %s s (timeout); last output:\n%s"
+                          % (" ".join(argv[1:]), timeout, pb_message(result.stderr + result.stdout)),
+                          result)
+        return PbResult(argv, proc.returncode, _text(stdout), _text(stderr), time.time() - start)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def check_pb(pb, args, timeout=DEFAULT_TIMEOUT, env=None):
+    """Run pb and raise PbError with pb's own message unless it exits 0."""
+    result = run_pb(pb, args, timeout=timeout, env=env)
+    if result.rc != 0:
+        raise PbError("`pb %s` failed (%s):\n%s" % (" ".join(args), explain_exit(result.rc),
+                                                    pb_message(result.stderr + "\n" + result.stdout)),
+                      result)
+    return result
+
+
+def pb_version(pb, timeout=DEFAULT_TIMEOUT, env=None):
+    """Return (version, native schema version) as printed by ``pb version``."""
+    return parse_version(check_pb(pb, ["version"], timeout=timeout, env=env).stdout)
+
+
+def parse_version(out):
+    """(version, native schema version) from ``pb version`` output."""
+    version = re.search(r"version of pb:\s*v?(\S+)", out)
+    schema = re.search(r"Native schema version:\s*(\d+)", out)
+    if not version or not schema:
+        raise PbError("cannot read the version from `pb version` output:\n%s" % out.strip())
+    return version.group(1), int(schema.group(1))
+
+
+def _text(data):
+    if data is None:
+        return ""
+    return data.decode("utf-8", "replace")

@@ -1,0 +1,599 @@
+# -*- coding: utf-8 -*-
+# Copyright: rudderstack.profiles contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""A RudderStack Profiles project: laid down by the real ``pb init pb-project``, then only the
+settings we manage are edited in place.
+
+pb owns the template and the schema version, so a new project always comes from pb itself. pb
+re-run over an existing project corrupts ``pb_project.yaml``, so it is never re-run; instead the
+managed settings are edited textually, keeping every comment and every user edit elsewhere:
+
+- ``name`` and ``connection`` (top-level scalars of ``pb_project.yaml``): the value on the
+  key's line is replaced, its trailing comment kept;
+- ``id_types`` and ``entities`` (``pb_project.yaml``) and ``inputs`` (``models/inputs.yaml``): the
+  whole top-level block is replaced (these blocks are then owned by the caller);
+- ``input_tables`` (``models/inputs.yaml``): only the ``table:`` line of each named input.
+
+Every edit is verified by parsing old and new text with PyYAML: the new document must equal
+the old one with exactly the managed keys changed, or nothing is written.
+
+Plain Python (PyYAML only), so unit tests call it directly.
+"""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+import os
+import re
+import shutil
+import tempfile
+
+try:
+    import yaml
+except ImportError:  # reported by the module with missing_required_lib
+    yaml = None
+
+from ansible_collections.rudderstack.profiles.plugins.module_utils import pb_cli
+
+PROJECT_FILE = "pb_project.yaml"
+INPUTS_FILE = os.path.join("models", "inputs.yaml")
+# What `pb init pb-project` (0.26) writes: reported as the plan in check mode.
+TEMPLATE_FILES = [PROJECT_FILE, INPUTS_FILE, os.path.join("models", "profiles.yaml"),
+                  os.path.join("models", "optimizations.yaml"), "README.md", ".gitignore"]
+MIGRATION_LINK = "original_project_folder"
+# pb show models without its debug dumps: otherwise it writes output/ into the project.
+LINT_FLAGS = ["--dump-material-graph=false", "--dump-bundles=false", "--dump-compile-context=false",
+              "--dump-registry=false", "--dump-seqnos=false", "--dump-timegrain=false"]
+PROJECT_KEYS = ("name", "connection", "id_types", "entities")
+INPUT_KEYS = ("inputs", "input_tables")
+
+
+class ProjectError(Exception):
+    """A project that cannot be laid down or edited safely; the message says why."""
+
+
+# --------------------------------------------------------------------------------------------
+# Siteconfig (swap point: profiles_siteconfig's module_utils provides the same reading)
+
+def siteconfig_connection_names(path):
+    """Connection names defined in the pb siteconfig at ``path``."""
+    if not os.path.isfile(path):
+        raise ProjectError("siteconfig %s does not exist: create the connection first "
+                           "(rudderstack.profiles.profiles_siteconfig or `pb init connection`)" % path)
+    with open(path) as f:
+        try:
+            data = yaml.safe_load(f) or {}
+        except yaml.YAMLError as exc:
+            raise ProjectError("siteconfig %s is not valid YAML: %s" % (path, exc))
+    connections = data.get("connections") if isinstance(data, dict) else None
+    return sorted(connections) if isinstance(connections, dict) else []
+
+
+# --------------------------------------------------------------------------------------------
+# Text edits
+
+class _PbStyleDumper(yaml.SafeDumper if yaml else object):
+    """Indents block sequences under their key, as pb's own files do."""
+
+    def increase_indent(self, flow=False, indentless=False):
+        return super(_PbStyleDumper, self).increase_indent(flow, False)
+
+
+def render_block(key, value):
+    return yaml.dump({key: value}, Dumper=_PbStyleDumper, default_flow_style=False,
+                     sort_keys=False, indent=2, width=1000, allow_unicode=True)
+
+
+def render_scalar(value):
+    text = yaml.safe_dump({"k": value}, default_flow_style=False, width=1000, allow_unicode=True)
+    return text[len("k: "):].rstrip("\n")
+
+
+def _top_level_key_lines(lines, key):
+    pattern = re.compile(r"""^(%s|"%s"|'%s')\s*:(\s|$)""" % ((re.escape(key),) * 3))
+    return [i for i, line in enumerate(lines) if pattern.match(line)]
+
+
+def _header(lines, key, what):
+    found = _top_level_key_lines(lines, key)
+    if len(found) > 1:
+        raise ProjectError("%s defines top-level key %r %d times; fix the file first" % (what, key, len(found)))
+    return found[0] if found else None
+
+
+def _block_end(lines, start):
+    """Index of the last line of the top-level block that starts at ``start``: indented lines
+    and column-0 sequence items; blank lines and column-0 comments only when more of the block
+    follows (a comment right above the next key belongs to that key)."""
+    end = start
+    for j in range(start + 1, len(lines)):
+        line = lines[j]
+        if not line.strip() or line.startswith("#"):
+            continue
+        if line[0] in " \t" or line.startswith("- ") or line.rstrip("\r\n") == "-":
+            end = j
+            continue
+        break
+    return end
+
+
+def _ensure_newline(text):
+    return text if not text or text.endswith("\n") else text + "\n"
+
+
+def set_scalar(text, key, value, what=PROJECT_FILE):
+    """Set top-level ``key: value``, keeping the line's trailing comment."""
+    lines = text.splitlines(True)
+    idx = _header(lines, key, what)
+    rendered = render_scalar(value)
+    if idx is None:
+        return _ensure_newline(text) + "%s: %s\n" % (key, rendered)
+    if _block_end(lines, idx) != idx:
+        raise ProjectError("%s: %r is not a one-line value; cannot set it safely" % (what, key))
+    body, eol = _split_eol(lines[idx])
+    lines[idx] = "%s: %s%s%s" % (key, rendered, _trailing_comment(body), eol)
+    return "".join(lines)
+
+
+def _split_eol(line):
+    stripped = line.rstrip("\r\n")
+    return stripped, line[len(stripped):] or "\n"
+
+
+def _trailing_comment(line):
+    """The comment at the end of a one-line ``key: value`` (with the spaces before it), found
+    where cutting it off leaves the same value (a ``#`` may sit inside a quoted value)."""
+    try:
+        whole = yaml.safe_load(line)
+    except yaml.YAMLError:
+        return ""
+    for match in re.finditer(r"\s+#", line):
+        try:
+            if yaml.safe_load(line[:match.start()]) == whole:
+                return line[match.start():]
+        except yaml.YAMLError:
+            continue
+    return ""
+
+
+def replace_block(text, key, value, what=PROJECT_FILE):
+    """Replace the whole top-level ``key`` block (or append it) with ``value`` in pb's style."""
+    lines = text.splitlines(True)
+    idx = _header(lines, key, what)
+    block = render_block(key, value)
+    if idx is None:
+        return _ensure_newline(text) + block
+    end = _block_end(lines, idx)
+    return "".join(lines[:idx]) + block + "".join(lines[end + 1:])
+
+
+def _list_items(lines, start, end):
+    """Start indexes of the items of the sequence in lines[start+1 .. end] (first item's indent)."""
+    indent = None
+    items = []
+    for j in range(start + 1, end + 1):
+        match = re.match(r"^(\s*)-(\s|$)", lines[j])
+        if not match:
+            continue
+        if indent is None:
+            indent = match.group(1)
+        if match.group(1) == indent:
+            items.append(j)
+    return items
+
+
+def set_input_tables(text, tables, what=INPUTS_FILE):
+    """Set ``table:`` of each named input (``{input name: table}``), nothing else."""
+    data = yaml.safe_load(text) or {}
+    inputs = data.get("inputs") if isinstance(data, dict) else None
+    if not isinstance(inputs, list):
+        raise ProjectError("%s has no `inputs:` list" % what)
+    names = [entry.get("name") for entry in inputs if isinstance(entry, dict)]
+    unknown = sorted(set(tables) - set(names))
+    if unknown:
+        raise ProjectError("input_tables names unknown inputs %s; %s defines: %s"
+                           % (", ".join(unknown), what, ", ".join(str(n) for n in names)))
+    lines = text.splitlines(True)
+    start = _header(lines, "inputs", what)
+    end = _block_end(lines, start)
+    items = _list_items(lines, start, end)
+    if len(items) != len(inputs):
+        raise ProjectError("%s: cannot locate the inputs' lines (flow style?); edit it by hand" % what)
+    bounds = list(zip(items, items[1:] + [end + 1]))
+    for entry, (first, stop) in zip(inputs, bounds):
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if name not in tables:
+            continue
+        table_lines = [j for j in range(first, stop) if re.match(r"^\s*(-\s+)?table\s*:", lines[j])]
+        if len(table_lines) != 1:
+            raise ProjectError("%s: input %s has %s `table:` lines; only inputs reading one table can "
+                               "be pointed elsewhere with input_tables" % (what, name, len(table_lines) or "no"))
+        j = table_lines[0]
+        body, eol = _split_eol(lines[j])
+        lead = re.match(r"^\s*(-\s+)?table\s*:", body).group(0)
+        # parse the line as a mapping of its own to find where a trailing comment starts
+        comment = _trailing_comment(body[len(lead) - len(lead.lstrip(" -")):].lstrip())
+        lines[j] = "%s %s%s%s" % (lead, render_scalar(tables[name]), comment, eol)
+    return "".join(lines)
+
+
+def _load(text, what):
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ProjectError("%s is not valid YAML: %s" % (what, exc))
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ProjectError("%s is not a YAML mapping" % what)
+    return data
+
+
+def expected_project_data(data, settings):
+    expected = copy.deepcopy(data)
+    for key in PROJECT_KEYS:
+        if settings.get(key) is not None:
+            expected[key] = copy.deepcopy(settings[key])
+    return expected
+
+
+def expected_inputs_data(data, settings):
+    expected = copy.deepcopy(data)
+    if settings.get("inputs") is not None:
+        expected["inputs"] = copy.deepcopy(settings["inputs"])
+    for entry in expected.get("inputs") or []:
+        if isinstance(entry, dict) and entry.get("name") in (settings.get("input_tables") or {}):
+            entry.setdefault("app_defaults", {})["table"] = settings["input_tables"][entry["name"]]
+    return expected
+
+
+def edit_project_text(text, settings):
+    """New text of pb_project.yaml. Settings whose parsed value is already right are not
+    touched, so their formatting and comments stay as the user (or pb) wrote them."""
+    data = _load(text, PROJECT_FILE)
+    new = text
+    for key in ("name", "connection"):
+        if settings.get(key) is not None and (key not in data or data[key] != settings[key]):
+            new = set_scalar(new, key, settings[key])
+    for key in ("id_types", "entities"):
+        if settings.get(key) is not None and (key not in data or data[key] != settings[key]):
+            new = replace_block(new, key, settings[key])
+    _verify(text, new, PROJECT_FILE, expected_project_data, settings)
+    return new
+
+
+def edit_inputs_text(text, settings):
+    """New text of models/inputs.yaml (same rule: only values that differ are rewritten)."""
+    data = _load(text, INPUTS_FILE)
+    new = text
+    if settings.get("inputs") is not None and data.get("inputs") != settings["inputs"]:
+        new = replace_block(new, "inputs", settings["inputs"], INPUTS_FILE)
+    if settings.get("input_tables"):
+        current = dict((e.get("name"), (e.get("app_defaults") or {}).get("table"))
+                       for e in _load(new, INPUTS_FILE).get("inputs") or [] if isinstance(e, dict))
+        wrong = dict((k, v) for k, v in settings["input_tables"].items() if current.get(k) != v)
+        if wrong:  # includes names that are not inputs: set_input_tables reports those
+            new = set_input_tables(new, wrong)
+    _verify(text, new, INPUTS_FILE, expected_inputs_data, settings)
+    return new
+
+
+class _UniqueKeyLoader(yaml.SafeLoader if yaml else object):
+    """SafeLoader that rejects duplicate mapping keys (PyYAML keeps the last; pb may not)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(None, None, "duplicate key %r" % (key,),
+                                                        key_node.start_mark)
+            seen.add(key)
+        return super(_UniqueKeyLoader, self).construct_mapping(node, deep=deep)
+
+
+def _verify(old, new, what, expected_fn, settings):
+    if old == new:
+        return
+    want = expected_fn(_load(old, what), settings)
+    try:
+        got = yaml.load(new, Loader=_UniqueKeyLoader)  # nosec: a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        raise ProjectError("editing %s would produce invalid YAML (%s); nothing written" % (what, exc))
+    if got != want:
+        raise ProjectError("editing %s in place would change more than the managed settings "
+                           "(unusual layout?); nothing written. Edit it by hand." % what)
+
+
+# --------------------------------------------------------------------------------------------
+# Reading the managed settings back (for diff and return values)
+
+def read_settings(project_dir, settings):
+    """The current values of the settings we manage (and schema_version)."""
+    out = {}
+    project_path = os.path.join(project_dir, PROJECT_FILE)
+    if not os.path.isfile(project_path):
+        return out
+    data = _load(_read(project_path), PROJECT_FILE)
+    out["schema_version"] = data.get("schema_version")
+    for key in ("name", "connection"):
+        out[key] = data.get(key)
+    for key in ("id_types", "entities"):
+        if settings.get(key) is not None:
+            out[key] = data.get(key)
+    inputs_path = os.path.join(project_dir, INPUTS_FILE)
+    if (settings.get("inputs") is not None or settings.get("input_tables")) and os.path.isfile(inputs_path):
+        inputs = _load(_read(inputs_path), INPUTS_FILE).get("inputs") or []
+        if settings.get("inputs") is not None:
+            out["inputs"] = inputs
+        if settings.get("input_tables"):
+            out["input_tables"] = dict(
+                (e.get("name"), (e.get("app_defaults") or {}).get("table"))
+                for e in inputs if isinstance(e, dict) and e.get("name") in settings["input_tables"])
+    return out
+
+
+def _read(path):
+    with open(path) as f:
+        return f.read()
+
+
+def _write_atomic(path, text):
+    folder = os.path.dirname(path)
+    mode = os.stat(path).st_mode & 0o7777 if os.path.exists(path) else 0o644
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".")
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.chmod(tmp, mode)
+        os.rename(tmp, path)
+    except Exception:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def apply_settings(project_dir, settings, write=True):
+    """Edit the managed settings in ``project_dir``; return the changed files (relative)."""
+    changed = []
+    for rel, edit in ((PROJECT_FILE, edit_project_text), (INPUTS_FILE, edit_inputs_text)):
+        if rel == INPUTS_FILE and settings.get("inputs") is None and not settings.get("input_tables"):
+            continue
+        path = os.path.join(project_dir, rel)
+        if not os.path.isfile(path):
+            raise ProjectError("%s is missing from the project %s" % (rel, project_dir))
+        old = _read(path)
+        new = edit(old, settings)
+        if new != old:
+            changed.append(rel)
+            if write:
+                _write_atomic(path, new)
+    return changed
+
+
+def schema_version(project_dir):
+    value = _load(_read(os.path.join(project_dir, PROJECT_FILE)), PROJECT_FILE).get("schema_version")
+    if not isinstance(value, int):
+        raise ProjectError("%s has no integer schema_version" % PROJECT_FILE)
+    return value
+
+
+def remove_migration_link(project_dir):
+    """Remove pb migrate's ``original_project_folder`` if it is a symlink to the project itself
+    (pb leaves it as a "backup" that is no backup and makes the tree recursive)."""
+    link = os.path.join(project_dir, MIGRATION_LINK)
+    if os.path.islink(link) and os.path.realpath(link) == os.path.realpath(project_dir):
+        os.unlink(link)
+        return True
+    return False
+
+
+def _project_files(project_dir):
+    for folder, dirs, files in os.walk(project_dir):
+        if os.path.realpath(folder) == os.path.realpath(project_dir):
+            dirs[:] = [d for d in dirs if d not in ("output", "logs", ".git")]
+        for name in files:
+            path = os.path.join(folder, name)
+            if not os.path.islink(path):
+                yield os.path.relpath(path, project_dir), path
+
+
+def _snapshot(project_dir):
+    snap = {}
+    for rel, path in _project_files(project_dir):
+        with open(path, "rb") as f:
+            snap[rel] = f.read()
+    return snap
+
+
+def _changed_files(before, after):
+    return sorted(rel for rel in set(before) | set(after) if before.get(rel) != after.get(rel))
+
+
+def _scratch_copy(project_dir):
+    root = tempfile.mkdtemp(prefix="profiles-project-check-")
+    scratch = os.path.join(root, "project")
+
+    def ignore(folder, names):
+        if os.path.realpath(folder) == os.path.realpath(project_dir):
+            return [n for n in names if n in ("output", "logs", ".git", MIGRATION_LINK)]
+        return []
+
+    shutil.copytree(project_dir, scratch, symlinks=True, ignore=ignore)
+    return root, scratch
+
+
+# --------------------------------------------------------------------------------------------
+# The whole task
+
+class ProjectTask:
+    """Lay down / update one project. ``find_pb`` is called (once) only when pb is needed."""
+
+    def __init__(self, path, connection, siteconfig_path, settings, migrate=False, lint=False,
+                 timeout=pb_cli.DEFAULT_TIMEOUT, find_pb=None, check_mode=False):
+        self.path = os.path.abspath(os.path.expanduser(path))
+        self.connection = connection
+        self.siteconfig = os.path.abspath(os.path.expanduser(siteconfig_path))
+        self.settings = dict(settings, connection=connection)
+        self.migrate = migrate
+        self.lint = lint
+        self.timeout = timeout
+        self.find_pb = find_pb or pb_cli.find_pb
+        self.check_mode = check_mode
+        self.commands = []
+        self.warnings = []
+        self._pb = None
+        self.migrated_files = []
+
+    # pb ---------------------------------------------------------------------------------
+    def pb(self):
+        if self._pb is None:
+            self._pb = self.find_pb()
+        return self._pb
+
+    def run_pb(self, args):
+        try:
+            result = pb_cli.check_pb(self.pb(), args, timeout=self.timeout)
+        except pb_cli.PbError as exc:
+            if exc.result is not None:
+                self.commands.append(exc.result.as_dict())
+            raise ProjectError(exc.message)
+        self.commands.append(result.as_dict())
+        return result
+
+    # steps ------------------------------------------------------------------------------
+    def check_connection(self):
+        names = siteconfig_connection_names(self.siteconfig)
+        if self.connection not in names:
+            raise ProjectError("connection %r is not defined in %s; available connections: %s"
+                               % (self.connection, self.siteconfig, ", ".join(names) or "(none)"))
+
+    def init_project(self):
+        """``pb init pb-project`` into a staging folder beside the target, then move it in place."""
+        parent = os.path.dirname(self.path)
+        if not os.path.isdir(parent):
+            os.makedirs(parent)
+        staging_root = tempfile.mkdtemp(prefix=".profiles-project-", dir=parent)
+        try:
+            staged = os.path.join(staging_root, "project")
+            self.run_pb(["init", "pb-project", "-o", staged, "-n", self.connection, "-c", self.siteconfig])
+            if not os.path.isfile(os.path.join(staged, PROJECT_FILE)):
+                raise ProjectError("pb init pb-project wrote no %s" % PROJECT_FILE)
+            created = sorted(os.path.relpath(os.path.join(d, f), staged)
+                             for d, _dirs, files in os.walk(staged) for f in files)
+            apply_settings(staged, self.settings, write=True)
+            if os.path.isdir(self.path):
+                os.rmdir(self.path)  # empty (checked before)
+            os.rename(staged, self.path)
+            return created
+        finally:
+            shutil.rmtree(staging_root, ignore_errors=True)
+
+    def migrate_project(self, project_dir):
+        """Migrate to pb's native schema version if older; return {from, to} or None."""
+        current = schema_version(project_dir)
+        _version, native = pb_cli.parse_version(self.run_pb(["version"]).stdout)
+        if current > native:
+            raise ProjectError("project schema_version %d is newer than this pb supports (%d): upgrade pb"
+                               % (current, native))
+        migrated = None
+        if current < native:
+            snapshot = _snapshot(project_dir)
+            self.run_pb(["migrate", "auto", "--inplace", "-p", project_dir, "-c", self.siteconfig])
+            self.migrated_files = _changed_files(snapshot, _snapshot(project_dir))
+            after = schema_version(project_dir)
+            if after != native:
+                raise ProjectError("pb migrate auto left schema_version %s (expected %d)" % (after, native))
+            migrated = {"from": current, "to": native}
+        link_removed = remove_migration_link(project_dir)
+        return migrated, link_removed
+
+    def lint_project(self, project_dir):
+        result = self.run_pb(["show", "models", "-p", project_dir, "-c", self.siteconfig] + LINT_FLAGS)
+        return pb_cli.pb_message(result.stdout, limit=40) if result.stdout else ""
+
+    # run --------------------------------------------------------------------------------
+    def run(self):
+        self.check_connection()
+        exists = os.path.isfile(os.path.join(self.path, PROJECT_FILE))
+        if not exists and os.path.exists(self.path):
+            if not os.path.isdir(self.path) or os.listdir(self.path):
+                raise ProjectError("%s exists and is not a Profiles project (no %s); refusing to lay "
+                                   "a project down over it" % (self.path, PROJECT_FILE))
+        if not exists:
+            return self._run_new()
+        return self._run_existing()
+
+    def _result(self, **kwargs):
+        base = {"changed": False, "path": self.path, "created": False, "files": [], "migrated": None,
+                "lint": None, "commands": self.commands, "warnings": self.warnings}
+        base.update(kwargs)
+        return base
+
+    def _run_new(self):
+        wanted = dict((k, v) for k, v in self.settings.items() if v is not None)
+        plan = ["pb init pb-project -o %s -n %s -c %s" % (self.path, self.connection, self.siteconfig)]
+        if any(self.settings.get(k) is not None for k in PROJECT_KEYS + INPUT_KEYS if k != "connection"):
+            plan.append("set the managed settings: %s" % ", ".join(sorted(wanted)))
+        if self.lint:
+            plan.append("pb show models (lint)")
+        if self.check_mode:
+            return self._result(changed=True, created=True, files=list(TEMPLATE_FILES), plan=plan,
+                                settings=wanted, diff={"before": {}, "after": wanted})
+        files = self.init_project()
+        after = read_settings(self.path, self.settings)
+        lint = self.lint_project(self.path) if self.lint else None
+        return self._result(changed=True, created=True, files=files, lint=lint, settings=after, plan=plan,
+                            diff={"before": {}, "after": after})
+
+    def _run_existing(self):
+        before = read_settings(self.path, self.settings)
+        needs_pb = self.migrate or self.lint
+        if needs_pb and self.check_mode:
+            try:
+                self.pb()
+            except ProjectError as exc:
+                # e.g. a dry run before the pb CLI is installed: plan the settings anyway
+                self.warnings.append("check mode: migrate/lint skipped: %s" % exc)
+                self.migrate = self.lint = needs_pb = False
+        scratch_root = None
+        work = self.path
+        plan = []
+        try:
+            if self.check_mode and needs_pb:
+                # Run migrate / lint on a scratch copy so check mode sees the would-be project.
+                scratch_root, work = _scratch_copy(self.path)
+            migrated, link_removed = (None, False)
+            if self.migrate:
+                migrated, link_removed = self.migrate_project(work)
+                if migrated:
+                    plan.append("pb migrate auto --inplace (schema_version %(from)d -> %(to)d)" % migrated)
+                if link_removed or (scratch_root and os.path.islink(os.path.join(self.path, MIGRATION_LINK))
+                                    and os.path.realpath(os.path.join(self.path, MIGRATION_LINK))
+                                    == os.path.realpath(self.path)):
+                    link_removed = True
+                    plan.append("remove the self-pointing %s symlink" % MIGRATION_LINK)
+            files = apply_settings(work, self.settings, write=bool(scratch_root) or not self.check_mode)
+            files = sorted(set(files) | set(self.migrated_files))
+            if files:
+                plan.append("edit managed settings in %s" % ", ".join(files))
+            after = read_settings(work, self.settings) if (scratch_root or not self.check_mode) \
+                else self._predict(before)
+            lint = self.lint_project(work) if self.lint else None
+        finally:
+            if scratch_root:
+                shutil.rmtree(scratch_root, ignore_errors=True)
+        changed = bool(files or migrated or link_removed)
+        result = self._result(changed=changed, files=files, migrated=migrated, lint=lint, settings=after,
+                              plan=plan)
+        if changed:
+            result["diff"] = {"before": before, "after": after}
+        return result
+
+    def _predict(self, before):
+        after = dict(before)
+        for key, value in self.settings.items():
+            if value is not None:
+                after[key] = value
+        return after
