@@ -38,7 +38,7 @@ REDACTED_CHANGED = "******** (changed)"
 
 # Output keys whose values are secrets: redacted in diffs wherever they occur.
 SECRET_KEYS = frozenset([
-    "password", "privateKey", "privateKeyPassphrase", "passcode", "secret_access_key",
+    "password", "privateKey", "privateKeyPassphrase", "passcode", "access_key_id", "secret_access_key",
     "session_token", "access_token", "client_secret", "sshPrivateKey", "private_key",
     "private_key_id", "oauth_token", "key",
 ])
@@ -149,11 +149,9 @@ def check_structure(data, path="<siteconfig>"):
     if not isinstance(data, dict):
         bad("the document", "a mapping")
     connections = data.get("connections")
-    if connections is None:
-        return
-    if not isinstance(connections, dict):
+    if connections is not None and not isinstance(connections, dict):
         bad("'connections'", "a mapping of connection names")
-    for name, conn in connections.items():
+    for name, conn in (connections or {}).items():
         where = "connections.%s" % name
         if not isinstance(conn, dict):
             bad(where, "a mapping with 'target' and 'outputs'")
