@@ -33,8 +33,8 @@ except ImportError as exc:  # pragma: no cover - depends on the target
     YAML_IMPORT_ERROR = exc
 
 WAREHOUSES = ("snowflake", "redshift", "bigquery", "databricks", "postgres")
-REDACTED = "********"
-REDACTED_CHANGED = "******** (changed)"
+REDACTED = "<redacted>"
+REDACTED_CHANGED = "<redacted, changed>"
 
 # Output keys whose values are secrets: redacted in diffs wherever they occur.
 SECRET_KEYS = frozenset([

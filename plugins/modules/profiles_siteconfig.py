@@ -32,7 +32,7 @@ attributes:
     description: Computes the new file and the diff without writing anything.
   diff_mode:
     support: full
-    description: Shows the file before and after, with every secret value replaced by C(********).
+    description: Shows the file before and after, with every secret value replaced by C(<redacted>).
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
 options:
