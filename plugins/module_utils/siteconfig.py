@@ -20,6 +20,7 @@ __metaclass__ = type
 import copy
 import functools
 import json
+import math
 import os
 import re
 
@@ -184,7 +185,7 @@ class Ordered(object):
     """A mapping emitted in the given key order (a Go struct), not sorted (a Go map)."""
 
     def __init__(self, items):
-        self.items = [(k, v) for k, v in items]
+        self.items = list(items)
 
 
 def _go_key_cmp(a, b):
@@ -400,12 +401,12 @@ def _scalar(value, simple_key=False):
 
 
 def _go_float(value):
-    if value != value:
+    if math.isnan(value):
         return ".nan"
     if value in (float("inf"), float("-inf")):
         return ".inf" if value > 0 else "-.inf"
     text = repr(value)
-    mantissa, _, exponent = text.partition("e")
+    mantissa, dummy, exponent = text.partition("e")
     if exponent:
         exp = int(exponent)
         if -4 <= exp < 21:
@@ -820,6 +821,11 @@ def build_output(warehouse, params):
 # --------------------------------------------------------------------------------------------
 # Changing the document
 # --------------------------------------------------------------------------------------------
+
+def default_cache_dir():
+    """pb's cache directory for the user running this code (``~/.pb/WhtCache``)."""
+    return os.path.join(os.path.expanduser("~"), ".pb", "WhtCache")
+
 
 def new_siteconfig(path, cache_dir):
     """An empty siteconfig as pb creates it."""

@@ -1,7 +1,8 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: rudderstack.profiles contributors
-# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0), a license
+# compatible with the GNU General Public License version 3 that Ansible itself uses.
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
@@ -23,7 +24,7 @@ description:
     file holds warehouse secrets. Writes are atomic; a malformed existing file is never overwritten.
   - Every option is validated for the chosen O(warehouse) before anything is written.
 author:
-  - rudderstack.profiles maintainers
+  - rudderstack.profiles contributors (@rudderlabs)
 requirements:
   - PyYAML (on the host where the module runs)
 attributes:
@@ -33,6 +34,8 @@ attributes:
   diff_mode:
     support: full
     description: Shows the file before and after, with every secret value replaced by C(<redacted>).
+  platform:
+    platforms: posix
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
 options:
@@ -429,8 +432,7 @@ def plan(module, existing):
     """The new siteconfig data for the module's parameters, or fail_json on bad input."""
     p = module.params
     path = os.path.abspath(p["path"])
-    data = existing if existing is not None else sc.new_siteconfig(
-        path, os.path.join(os.path.expanduser("~"), ".pb", "WhtCache"))
+    data = existing if existing is not None else sc.new_siteconfig(path, sc.default_cache_dir())
     try:
         if p["state"] == "present":
             target = p["target"] or "dev"
@@ -450,7 +452,7 @@ def plan(module, existing):
         return existing  # nothing to change: the file is left exactly as it is
     data["filepath"] = path  # pb records where the file is
     if not data.get("cache_dir"):
-        data["cache_dir"] = os.path.join(os.path.expanduser("~"), ".pb", "WhtCache")
+        data["cache_dir"] = sc.default_cache_dir()
     return data
 
 

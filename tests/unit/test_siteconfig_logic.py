@@ -102,8 +102,8 @@ def test_redaction_hides_every_secret():
     secrets = ["pw-secret", "sf-secret", "MIIBODY", "SECRETKEY", "AKIAID", "TOKEN", "dapi-tok",
                "oauth-secret", "bqkeybody", "gitpat", "sshbody"]
     data = put(base(), "pg", "dev", "postgres", PG)
-    data = put(data, "sf", "dev", "snowflake", dict(SF, password=None, private_key=PEM,
-                                                  private_key_passphrase="MIIBODY"))
+    data = put(data, "sf", "dev", "snowflake",
+               dict(SF, password=None, private_key=PEM, private_key_passphrase="MIIBODY"))
     data = put(data, "sf", "mfa", "snowflake", dict(SF, snowflake_passcode="TOKEN"))
     data = put(data, "rs", "dev", "redshift", dict(
         redshift_driver="v2", dbname="d", user="u", region="r", cluster_identifier="c",
@@ -188,8 +188,8 @@ def test_wrong_structure_names_the_place(text, where):
 # --- validation -------------------------------------------------------------------------------
 
 def test_unknown_warehouse():
-    with pytest.raises(sc.InvalidOption, match="warehouse must be one of snowflake, redshift, "
-                                              "bigquery, databricks, postgres"):
+    expected = "warehouse must be one of snowflake, redshift, bigquery, databricks, postgres"
+    with pytest.raises(sc.InvalidOption, match=expected):
         sc.build_output("mysql", PG)
 
 
