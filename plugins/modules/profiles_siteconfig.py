@@ -464,7 +464,12 @@ def write_file(module, path, text):
         os.fchmod(fd, 0o600)
         with os.fdopen(fd, "wb") as handle:
             handle.write(to_bytes(text))
-        module.atomic_move(tmp, path)
+        # atomic_move gives a newly created file 0666 & ~umask: keep it private from the start
+        old_umask = os.umask(0o077)
+        try:
+            module.atomic_move(tmp, path)
+        finally:
+            os.umask(old_umask)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -527,14 +532,16 @@ def main():
                                   before_header="%s (secrets redacted)" % path,
                                   after_header="%s (secrets redacted)" % path)
 
-    if ensure_directory(module, os.path.dirname(path)):
+    # A siteconfig symlinked from elsewhere (dotfiles) is updated where it lives.
+    real_path = os.path.realpath(path)
+    if ensure_directory(module, os.path.dirname(real_path)):
         result["changed"] = True
     if content_changed and not module.check_mode:
         if module.params["backup"] and existing is not None:
-            result["backup_file"] = module.backup_local(path)
-        write_file(module, path, new_text)
-    if os.path.exists(path):
-        file_args = module.load_file_common_arguments(dict(path=path, mode="0600"))
+            result["backup_file"] = module.backup_local(real_path)
+        write_file(module, real_path, new_text)
+    if os.path.exists(real_path):
+        file_args = module.load_file_common_arguments(dict(path=real_path, mode="0600"))
         result["changed"] = module.set_fs_attributes_if_different(file_args, result["changed"])
     module.exit_json(**result)
 

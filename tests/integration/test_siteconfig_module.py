@@ -274,3 +274,20 @@ def test_pb_loads_postgres_siteconfig_written_by_module(run, home, pg, pg_connec
                           capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode != 0
     shutil.rmtree(project, ignore_errors=True)
+
+
+def test_symlinked_siteconfig_is_updated_in_place(run, home, tmp_path):
+    dotfiles = tmp_path / "dotfiles"
+    dotfiles.mkdir()
+    real = dotfiles / "siteconfig.yaml"
+    real.write_text(fixture("20_multi_two_connections.yaml"))
+    pbdir = os.path.join(home, ".pb")
+    os.mkdir(pbdir, 0o700)
+    link = os.path.join(pbdir, "siteconfig.yaml")
+    os.symlink(str(real), link)
+    result = run(dict(DATABRICKS, connection="conn_c"))
+    assert result["changed"] is True, result
+    assert os.path.islink(link)
+    data = yaml.safe_load(real.read_text())
+    assert sorted(data["connections"]) == ["conn_a", "conn_b", "conn_c"]
+    assert mode(str(real)) == 0o600
