@@ -23,6 +23,7 @@ import json
 import math
 import os
 import re
+import unicodedata
 
 try:
     import yaml
@@ -198,7 +199,7 @@ def _go_key_cmp(a, b):
     while i < len(a) and i < len(b):
         ca, cb = a[i], b[i]
         if ca == cb:
-            digits = ca.isdigit()
+            digits = _is_digit(ca)
             i += 1
             continue
         al, bl = ca.isalpha(), cb.isalpha()
@@ -210,18 +211,18 @@ def _go_key_cmp(a, b):
         an = bn = 0
         if ca == "0" or cb == "0":
             j = i - 1
-            while j >= 0 and a[j].isdigit():
+            while j >= 0 and _is_digit(a[j]):
                 if a[j] != "0":
                     an = bn = 1
                     break
                 j -= 1
         ai = i
-        while ai < len(a) and a[ai].isdigit():
-            an = an * 10 + int(a[ai])
+        while ai < len(a) and _is_digit(a[ai]):
+            an = an * 10 + ord(a[ai]) - 48
             ai += 1
         bi = i
-        while bi < len(b) and b[bi].isdigit():
-            bn = bn * 10 + int(b[bi])
+        while bi < len(b) and _is_digit(b[bi]):
+            bn = bn * 10 + ord(b[bi]) - 48
             bi += 1
         if an != bn:
             return -1 if an < bn else 1
@@ -229,6 +230,10 @@ def _go_key_cmp(a, b):
             return -1 if ai < bi else 1
         return _cmp(ca, cb)
     return _cmp(len(a), len(b))
+
+
+def _is_digit(ch):
+    return unicodedata.category(ch) == "Nd"  # Go's unicode.IsDigit
 
 
 def _cmp(a, b):
@@ -259,7 +264,7 @@ def _resolves_to_non_string(s):
         return True
     if not s or s[0] not in "+-.0123456789":
         return False
-    if s[0].isdigit() and _TIMESTAMP.match(s):
+    if s[0] in "0123456789" and _TIMESTAMP.match(s):
         return True
     plain = s.replace("_", "")
     return bool(_GO_INT.match(plain) or _GO_FLOAT.match(plain)
@@ -383,8 +388,8 @@ def _scalar(value, simple_key=False):
         style = "double"
     else:
         style = "plain"
-    if simple_key and analysis["multiline"]:
-        style = "double"
+    if analysis["multiline"] and (simple_key or any(c in value for c in "\r\x85\u2028\u2029")):
+        style = "double"  # keys cannot be blocks; only "\n" breaks are written as block lines
     if style == "plain" and not analysis["block_plain"]:
         style = "single"
     if style == "single" and not analysis["single"]:
