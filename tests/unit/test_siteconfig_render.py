@@ -269,3 +269,18 @@ def test_gitcreds_and_custom_path_match_pb():
     assert sc.render_siteconfig(after) == expected
     assert sc.render_siteconfig(sc.parse_siteconfig(fixture("41_gitcreds_custom_path_after.yaml"))) \
         == fixture("41_gitcreds_custom_path_after.yaml")
+
+
+@pytest.mark.parametrize("name,path,connection,target,options", [
+    ("42_quoting_databricks.yaml", "/tmp/scpty/q/site.yaml", "1234", "true",
+     dict(host="12345", port=443, http_endpoint="a: b", access_token="*tok", user="yes",
+          schema="has #hash", output_schema="0777", catalog="2024-01-02")),
+    ("43_quoting_databricks_unicode.yaml", "/tmp/scpty/q2/site.yaml", "caf\u00e9-conn", "Target10",
+     dict(host="1:20", port=443, http_endpoint="-U", access_token="it's", user="'q'",
+          schema="null", output_schema="~", catalog="x # y")),
+])
+def test_quoting_matches_pb(name, path, connection, target, options):
+    """Values that look like numbers, booleans, dates, nulls or YAML syntax, recorded from pb."""
+    data = sc.new_siteconfig(path, "/tmp/scpty/home/.pb/WhtCache")
+    data = apply(data, connection, target, "databricks", options)
+    assert sc.render_siteconfig(data) == fixture(name)
