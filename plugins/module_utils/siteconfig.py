@@ -576,13 +576,10 @@ def pem_key(content, path, option, path_option):
         source = "%s (%s)" % (path_option, path)
     if not content:
         return None
-    content = content.replace("\r\n", "\n")
     if "-----BEGIN" not in content or "PRIVATE KEY-----" not in content:
         raise InvalidOption("%s does not contain a PEM private key "
                             "(-----BEGIN ... PRIVATE KEY-----)" % source)
-    if not content.endswith("\n"):
-        content += "\n"
-    return content
+    return content  # stored exactly as given, as pb does (no newline added or removed)
 
 
 def _base(params, warehouse):

@@ -4,9 +4,12 @@ Each case gives the module options that correspond to the answers typed into
 ``pb init connection`` for that file, builds the siteconfig the way the module does, and
 compares the rendered text with pb's file.
 """
+import json
+import os
+
 import pytest
 
-from siteconfig_loader import fixture, load
+from siteconfig_loader import FIXTURES, fixture, load
 
 sc = load()
 
@@ -112,7 +115,6 @@ def test_single_connection_matches_pb(name, connection, target, warehouse, optio
 
 
 def test_bigquery_credentials_from_file_matches_pb(tmp_path):
-    import json
     key_file = tmp_path / "sa.json"
     key_file.write_text(json.dumps(BQ_KEY, indent=2))
     options = dict(project_id="my-gcp-project", credentials_path=str(key_file), schema="bq_sch")
@@ -284,3 +286,12 @@ def test_quoting_matches_pb(name, path, connection, target, options):
     data = sc.new_siteconfig(path, "/tmp/scpty/home/.pb/WhtCache")
     data = apply(data, connection, target, "databricks", options)
     assert sc.render_siteconfig(data) == fixture(name)
+
+
+def test_key_file_content_is_stored_exactly_like_pb():
+    """pb stores the key file's bytes as they are; without a final newline that is a |- block."""
+    options = dict(account="acct", snowflake_warehouse="WH", dbname="DB", role="R", user="U",
+                   schema="SCH", private_key_path=os.path.join(FIXTURES, "44_key_no_trailing_newline.p8"))
+    data = apply(sc.new_siteconfig("/tmp/scpty/s2/site.yaml", "/tmp/scpty/home/.pb/WhtCache"),
+                 "sfc", "dev", "snowflake", options)
+    assert sc.render_siteconfig(data) == fixture("44_snowflake_keypair_file_no_trailing_newline.yaml")
