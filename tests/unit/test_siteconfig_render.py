@@ -258,19 +258,19 @@ def test_gitcreds_entries_render_in_pb_field_order():
 def test_gitcreds_and_custom_path_match_pb():
     """40_ -> 41_: pb (recorded) appended connection dbc to a file with gitcreds, at a custom
     path; pb reorders the gitcreds entries' keys and drops their unknown keys (we keep them)."""
-    before = sc.parse_siteconfig(fixture("40_gitcreds_custom_path_before.yaml"))
+    before = sc.parse_siteconfig(fixture("40_gitcreds_custom_path_before.yaml.txt"))
     after = apply(before, "dbc", "dev", "databricks",
                   dict(host="h", port=443, http_endpoint="/sql", access_token="tok", user="u",
                        schema="dsch", output_schema="dsch", catalog="main"))
     after["filepath"] = "/tmp/scpty/custom/site.yaml"
     after["cache_dir"] = "/tmp/scpty/home/.pb/WhtCache"
-    expected = fixture("41_gitcreds_custom_path_after.yaml")
+    expected = fixture("41_gitcreds_custom_path_after.yaml.txt")
     expected = expected.replace("        -----END OPENSSH PRIVATE KEY-----\n",
                                 "        -----END OPENSSH PRIVATE KEY-----\n      zextra: 1\n")
     expected = expected.replace("        password: tok\n", "        password: tok\n        extra: x\n")
     assert sc.render_siteconfig(after) == expected
-    assert sc.render_siteconfig(sc.parse_siteconfig(fixture("41_gitcreds_custom_path_after.yaml"))) \
-        == fixture("41_gitcreds_custom_path_after.yaml")
+    assert sc.render_siteconfig(sc.parse_siteconfig(fixture("41_gitcreds_custom_path_after.yaml.txt"))) \
+        == fixture("41_gitcreds_custom_path_after.yaml.txt")
 
 
 @pytest.mark.parametrize("name,path,connection,target,options", [
