@@ -35,6 +35,7 @@ except ImportError:  # reported by the module with missing_required_lib
     yaml = None
 
 from ansible_collections.rudderstack.profiles.plugins.module_utils import pb_cli
+from ansible_collections.rudderstack.profiles.plugins.module_utils import siteconfig
 
 PROJECT_FILE = "pb_project.yaml"
 INPUTS_FILE = os.path.join("models", "inputs.yaml")
@@ -54,20 +55,18 @@ class ProjectError(Exception):
 
 
 # --------------------------------------------------------------------------------------------
-# Siteconfig (swap point: profiles_siteconfig's module_utils provides the same reading)
+# Siteconfig
 
 def siteconfig_connection_names(path):
     """Connection names defined in the pb siteconfig at ``path``."""
-    if not os.path.isfile(path):
+    try:
+        data = siteconfig.load_siteconfig(path)
+    except siteconfig.SiteconfigError as exc:
+        raise ProjectError(str(exc))
+    if data is None:
         raise ProjectError("siteconfig %s does not exist: create the connection first "
                            "(rudderstack.profiles.profiles_siteconfig or `pb init connection`)" % path)
-    with open(path) as f:
-        try:
-            data = yaml.safe_load(f) or {}
-        except yaml.YAMLError as exc:
-            raise ProjectError("siteconfig %s is not valid YAML: %s" % (path, exc))
-    connections = data.get("connections") if isinstance(data, dict) else None
-    return sorted(connections) if isinstance(connections, dict) else []
+    return siteconfig.connection_names(data)
 
 
 # --------------------------------------------------------------------------------------------

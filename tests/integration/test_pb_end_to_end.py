@@ -1,5 +1,5 @@
-"""End to end with the real pb against a real PostgreSQL: a siteconfig connection, a project
-laid down by profiles_project pointing at seeded tables, then `pb validate access`, `pb compile`
+"""End to end with the real pb against a real PostgreSQL: a connection written by
+profiles_siteconfig, a project laid down by profiles_project pointing at seeded tables, then `pb validate access`, `pb compile`
 and `pb run`, and the id-stitcher's tables and rows checked in the catalog."""
 import os
 import subprocess
@@ -16,42 +16,6 @@ INPUT_SCHEMA = "events"
 OUTPUT_SCHEMA = "profiles_out"
 CONNECTION = "local_pg"
 PB_ENV = {"SF_DISABLE_MINICORE": "true", "SNOWFLAKE_DISABLE_PLATFORM_DETECTION": "true"}
-
-
-def write_pg_siteconfig(path, name, host, port, dbname, user, password, schema):
-    """A siteconfig with one postgres connection, in the layout `pb init connection` writes
-    (4-space indent, keys of an output sorted, integer port, pb's fixed tail)."""
-    home = os.path.dirname(os.path.dirname(path))
-    text = (
-        "connections:\n"
-        "    {name}:\n"
-        "        target: dev\n"
-        "        outputs:\n"
-        "            dev:\n"
-        "                dbname: {dbname}\n"
-        "                host: {host}\n"
-        "                outputSchema: {schema}\n"
-        "                password: {password}\n"
-        "                port: {port:d}\n"
-        "                schema: {schema}\n"
-        "                type: postgres\n"
-        "                user: {user}\n"
-        "gitcreds: []\n"
-        "block_store_creds: []\n"
-        "py_models:\n"
-        "    enabled: false\n"
-        "    python_path: \"\"\n"
-        "    credentials_presets: null\n"
-        "    allowed_git_urls_regex: \"\"\n"
-        "cache_dir: {home}/.pb/WhtCache\n"
-        "filepath: {path}\n"
-    ).format(name=name, dbname=dbname, host=host, schema=schema, password=password, port=port,
-             user=user, home=home, path=path)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w") as f:
-        f.write(text)
-    os.chmod(path, 0o600)
-    return path
 
 
 # Two anonymous ids linked to user u1 (one by an identify, one by a later identify), an email
@@ -106,8 +70,13 @@ def pb(args, workdir, timeout=180):
 
 
 def test_project_runs_end_to_end_on_postgres(warehouse, pg, ansible, tmp_path):
-    site = write_pg_siteconfig(str(tmp_path / "home" / ".pb" / "siteconfig.yaml"), CONNECTION,
-                               pg["host"], pg["port"], DBNAME, pg["user"], pg["password"], OUTPUT_SCHEMA)
+    site = str(tmp_path / "home" / ".pb" / "siteconfig.yaml")
+    res = ansible.module("profiles_siteconfig", {
+        "path": site, "connection": CONNECTION, "warehouse": "postgres", "host": pg["host"],
+        "port": pg["port"], "dbname": DBNAME, "user": pg["user"], "password": pg["password"],
+        "schema": OUTPUT_SCHEMA,
+    })
+    assert res["changed"] and not res.get("failed"), res.get("msg")
     proj = tmp_path / "analytics"
     start = time.time()
     res = ansible.module("profiles_project", {

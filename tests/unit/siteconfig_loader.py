@@ -1,17 +1,14 @@
-"""Import plugins/module_utils/siteconfig.py by path (it is plain Python, no collection needed)."""
-import importlib.util
+"""plugins/module_utils/siteconfig.py and the recorded pb siteconfig files."""
 import os
+
+from ansible_collections.rudderstack.profiles.plugins.module_utils import siteconfig
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIXTURES = os.path.join(REPO, "tests", "unit", "fixtures", "pb-siteconfig")
 
 
 def load():
-    path = os.path.join(REPO, "plugins", "module_utils", "siteconfig.py")
-    spec = importlib.util.spec_from_file_location("rudderstack_profiles_siteconfig", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return siteconfig
 
 
 def fixture(name):

@@ -1,19 +1,11 @@
 """Unit tests of the pb runner (plugins/module_utils/pb_cli.py) with stand-in pb scripts."""
 import os
 import stat
-import sys
-import tempfile
 import time
 
 import pytest
 
-_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-_NS = tempfile.mkdtemp(prefix="collection-ns-")
-os.makedirs(os.path.join(_NS, "ansible_collections", "rudderstack"))
-os.symlink(_REPO, os.path.join(_NS, "ansible_collections", "rudderstack", "profiles"))
-sys.path.insert(0, _NS)
-
-from ansible_collections.rudderstack.profiles.plugins.module_utils import pb_cli  # noqa: E402
+from ansible_collections.rudderstack.profiles.plugins.module_utils import pb_cli
 
 # stderr of the real `pb show models` (0.26.4) on a project referring to a missing input, verbatim
 # apart from the paths.

@@ -1,7 +1,5 @@
 """Unit tests of the in-place edits of pb's project files (plugins/module_utils/project.py)."""
 import os
-import sys
-import tempfile
 
 import pytest
 import yaml
@@ -9,13 +7,7 @@ from hypothesis import given, settings, strategies as st
 
 # Import the collection's module_utils as Ansible would: ansible_collections is a namespace
 # package, so a folder holding ansible_collections/rudderstack/profiles -> this checkout suffices.
-_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-_NS = tempfile.mkdtemp(prefix="collection-ns-")
-os.makedirs(os.path.join(_NS, "ansible_collections", "rudderstack"))
-os.symlink(_REPO, os.path.join(_NS, "ansible_collections", "rudderstack", "profiles"))
-sys.path.insert(0, _NS)
-
-from ansible_collections.rudderstack.profiles.plugins.module_utils import project  # noqa: E402
+from ansible_collections.rudderstack.profiles.plugins.module_utils import project
 from ansible_collections.rudderstack.profiles.plugins.module_utils.project import ProjectError  # noqa: E402
 
 # Written by `pb init pb-project -o proj -n pgconn` (profiles-rudderstack 0.26.4), verbatim.
