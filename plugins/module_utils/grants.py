@@ -88,7 +88,7 @@ class Desired:
 
     @property
     def schemas(self):
-        names = [s for s, _ in self.create_schemas] + [s for s, _ in self.required_schemas]
+        names = [s[0] for s in self.create_schemas] + [s[0] for s in self.required_schemas]
         return sorted(set(names))
 
 
@@ -185,7 +185,7 @@ def build_desired(params, adapter):
             if out.get("future_tables", True):
                 _add(desired.default_privileges, name, table_privs)
 
-    seen = set(s for s, _ in desired.create_schemas)
+    seen = set(s[0] for s in desired.create_schemas)
     for index, spec in enumerate(params.get("input_schemas") or []):
         option = "input_schemas[%d]" % index
         if isinstance(spec, str):
@@ -325,8 +325,8 @@ def describe(grant):
     if kind == "table":
         return "%s ON TABLE %s.%s" % (privilege, quote_ident(target[0]), quote_ident(target[1]))
     if kind == "default":
-        return "%s ON FUTURE TABLES OF %s IN SCHEMA %s" % (privilege, quote_ident(target[0]),
-                                                            quote_ident(target[1]))
+        return "%s ON FUTURE TABLES OF %s IN SCHEMA %s" % (
+            privilege, quote_ident(target[0]), quote_ident(target[1]))
     return "%s ON LANGUAGE %s" % (privilege, quote_ident(target[0]))
 
 
@@ -334,7 +334,7 @@ def plan_result(plan):
     return {
         "create_principal": plan.create_principal,
         "set_password": plan.set_password,
-        "create_schemas": [name for name, _ in plan.create_schemas],
+        "create_schemas": [schema[0] for schema in plan.create_schemas],
         "to_grant": [describe(g) for g in plan.to_grant],
         "to_revoke": [describe(g) for g in plan.to_revoke],
         "unchanged": [describe(g) for g in plan.unchanged],

@@ -1,7 +1,8 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: rudderstack.profiles contributors
-# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0), a license
+# compatible with the GNU General Public License version 3 that Ansible itself uses.
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
@@ -178,7 +179,7 @@ seealso:
     description: The privileges RudderStack documents per warehouse.
     link: https://www.rudderstack.com/docs/profiles/
 author:
-  - rudderstack.profiles contributors
+  - rudderstack.profiles contributors (@rudderlabs)
 """
 
 EXAMPLES = r"""

@@ -40,8 +40,9 @@ class FakeRedshift:
 
     def __init__(self, users=("admin", "reguser", "u1", "u2"), roles=("role1",), schemas=None, tables=None,
                  languages=("plpythonu", "exfunc")):
-        self.views = {v: load_fixture(v) for v in ("svv_schema_privileges", "svv_relation_privileges",
-                                                  "svv_language_privileges", "svv_default_privileges")}
+        names = ("svv_schema_privileges", "svv_relation_privileges", "svv_language_privileges",
+                 "svv_default_privileges")
+        self.views = {v: load_fixture(v) for v in names}
         self.views["svv_database_privileges"] = []
         self.users, self.roles, self.languages = set(users), set(roles), set(languages)
         self.schemas = schemas or {"public": "admin", "test_schema1": "admin"}
@@ -122,9 +123,8 @@ def test_fixtures_parse_with_the_documented_columns():
 
 
 def test_user_privileges_from_recorded_views():
-    _, _, current = read("reguser", input_schemas=[{"name": "test_schema1", "tables": []},
-                                                   {"name": "public", "tables": ["orders"]}],
-                         languages=["plpythonu", "exfunc"])
+    schemas = [{"name": "test_schema1", "tables": []}, {"name": "public", "tables": ["orders"]}]
+    current = read("reguser", input_schemas=schemas, languages=["plpythonu", "exfunc"])[2]
     assert current.principal_exists
     assert current.grants == {
         grants.Grant("schema", ("test_schema1",), "USAGE"),
@@ -135,9 +135,8 @@ def test_user_privileges_from_recorded_views():
 
 
 def test_role_rows_are_kept_apart_from_user_rows():
-    adapter, desired, current = read("role1", "role", input_schemas=[{"name": "public", "tables": ["orders"]},
-                                                                    {"name": "test_schema1", "tables": []}],
-                                     languages=["plpythonu", "exfunc"])
+    schemas = [{"name": "public", "tables": ["orders"]}, {"name": "test_schema1", "tables": []}]
+    adapter, desired, current = read("role1", "role", input_schemas=schemas, languages=["plpythonu", "exfunc"])
     assert grants.Grant("language", ("plpythonu",), "USAGE") not in current.grants  # only reguser has it
     plan = grants.plan_grants(desired, current, adapter.all_privileges)
     assert [grants.describe(g) for g in plan.to_grant] == ['USAGE ON SCHEMA "public"',

@@ -25,7 +25,8 @@ def siteconfig(db, principal, password, warehouse="postgres", schema="rs_profile
 
 def pb(args, cwd, timeout=120):
     env = dict(os.environ, SF_DISABLE_MINICORE="true", SNOWFLAKE_DISABLE_PLATFORM_DETECTION="true")
-    return subprocess.run([PB] + args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run([PB] + args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout,
+                          check=False)
 
 
 def make_project(tmp_path, site):

@@ -3,7 +3,7 @@ Every behaviour is checked in the catalog (and the server's statement log), not 
 import psycopg2
 import pytest
 
-from conftest import StatementLog, login_args, privileges, unique  # noqa: F401 (fixtures module)
+from conftest import login_args, privileges, unique
 
 PASSWORD = "S3cret-pw%s;'x"
 TABLE_ALL = ["DELETE", "INSERT", "REFERENCES", "SELECT", "TRIGGER", "TRUNCATE", "UPDATE"]
