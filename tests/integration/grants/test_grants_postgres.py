@@ -1,5 +1,7 @@
 """profiles_grants on a real PostgreSQL server, run through the real ansible-playbook.
 Every behaviour is checked in the catalog (and the server's statement log), not only `changed`."""
+import subprocess
+
 import psycopg2
 import pytest
 
@@ -180,3 +182,27 @@ def test_bad_input_fails_fast_with_clear_message(ansible, db, change, needle):
     assert result.get("failed"), result
     assert needle in result["msg"], result["msg"]
     assert db["run"]("SELECT count(*) FROM pg_roles WHERE rolname = %s", (principal,)) == [(0,)]
+
+
+def test_connection_from_libpq_environment_variables(ansible, db):
+    setup_inputs(db)
+    principal = unique("rsa")
+    env = {"PGHOST": db["host"], "PGPORT": str(db["port"]), "PGUSER": db["user"], "PGPASSWORD": db["password"],
+           "PGDATABASE": db["dbname"], "PGCONNECT_TIMEOUT": "5"}
+    result = ansible.module("profiles_grants", {"warehouse": "postgres", "principal": principal,
+                                                "input_schemas": [{"name": "website_eventstream"}]},
+                            extra_env=env)
+    assert result["changed"] is True and not result.get("failed"), result
+    assert "USAGE ON SCHEMA website_eventstream" in privileges(db, principal)
+
+
+def test_missing_psycopg2_is_reported_with_the_pip_package(ansible, db):
+    """The system Python of this machine has no psycopg2: the module says what to install."""
+    runner_vars = {"ansible_python_interpreter": "/usr/bin/python3"}
+    proc = subprocess.run(["/usr/bin/python3", "-c", "import psycopg2"], capture_output=True, check=False)
+    if proc.returncode == 0:
+        pytest.skip("/usr/bin/python3 has psycopg2")
+    task = {"name": "under test", "rudderstack.profiles.profiles_grants": grants_args(db, unique("rsa")),
+            "ignore_errors": True}
+    result = ansible.playbook([task], extra_vars=runner_vars)[0]
+    assert result.get("failed") and "psycopg2-binary" in result["msg"], result
