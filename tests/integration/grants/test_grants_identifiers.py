@@ -6,7 +6,7 @@ import psycopg2
 from psycopg2 import sql
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from conftest import login_args
+from grants_helpers import login_args
 
 NAMES = st.one_of(
     st.sampled_from(['a"b', "x; DROP TABLE victim; --", "MiXeD Case", "with space", "ünïcødé 表",

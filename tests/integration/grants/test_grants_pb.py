@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from conftest import login_args, unique
+from grants_helpers import login_args, unique
 
 PB = os.environ.get("PB_BIN")
 pytestmark = pytest.mark.skipif(not PB, reason="PB_BIN (the pb CLI) is not set")
