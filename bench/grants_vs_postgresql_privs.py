@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Benchmark: the same grants applied by community.postgresql (postgresql_user, postgresql_schema,
 postgresql_privs) and by rudderstack.profiles.profiles_grants on the same PostgreSQL server, for
 10, 100 and 1000 input tables, first run and rerun.
