@@ -170,19 +170,19 @@ def build_desired(params, adapter):
     out = params.get("output_schema")
     if out:
         name = ident(out.get("name"), "output_schema.name")
-        if out.get("create", True):
+        if _default(out.get("create"), True):
             desired.create_schemas.append((name, bool(out.get("owned_by_principal"))))
         else:
             desired.required_schemas.append((name, "output_schema.name"))
         desired.options[("schema", name)] = "output_schema.name"
-        schema_privs = normalise_privileges(out.get("privileges", ["ALL"]), privs["schema"],
+        schema_privs = normalise_privileges(_default(out.get("privileges"), ["ALL"]), privs["schema"],
                                             "output_schema.privileges")
-        table_privs = normalise_privileges(out.get("table_privileges", ["ALL"]), privs["table"],
+        table_privs = normalise_privileges(_default(out.get("table_privileges"), ["ALL"]), privs["table"],
                                            "output_schema.table_privileges")
         _add(desired.schema_privileges, name, schema_privs)
         if table_privs:
             desired.table_rules.append(TableRule(name, None, frozenset(table_privs)))
-            if out.get("future_tables", True):
+            if _default(out.get("future_tables"), True):
                 _add(desired.default_privileges, name, table_privs)
 
     seen = set(s[0] for s in desired.create_schemas)
@@ -196,8 +196,8 @@ def build_desired(params, adapter):
             seen.add(name)
         desired.options.setdefault(("schema", name), option + ".name")
         _add(desired.schema_privileges, name, normalise_privileges(
-            spec.get("schema_privileges") or ["USAGE"], privs["schema"], option + ".schema_privileges"))
-        table_privs = normalise_privileges(spec.get("privileges") or ["SELECT"], privs["table"],
+            _default(spec.get("schema_privileges"), ["USAGE"]), privs["schema"], option + ".schema_privileges"))
+        table_privs = normalise_privileges(_default(spec.get("privileges"), ["SELECT"]), privs["table"],
                                            option + ".privileges")
         tables = spec.get("tables")
         future = spec.get("future_tables")
@@ -210,7 +210,7 @@ def build_desired(params, adapter):
                 desired.options[("table", (name, table))] = option + ".tables"
             if tables and table_privs:
                 desired.table_rules.append(TableRule(name, tuple(tables), frozenset(table_privs)))
-        else:
+        elif table_privs:
             desired.table_rules.append(TableRule(name, None, frozenset(table_privs)))
             if future is None or future:
                 _add(desired.default_privileges, name, table_privs)
@@ -224,6 +224,10 @@ def build_desired(params, adapter):
         languages = adapter.DEFAULT_LANGUAGES
     desired.languages = sorted(set(ident(lang, "languages[%d]" % i) for i, lang in enumerate(languages)))
     return desired
+
+
+def _default(value, default):
+    return default if value is None else value
 
 
 def _add(mapping, key, values):

@@ -169,3 +169,10 @@ def test_missing_objects_fail_before_any_write():
         grants.check_objects(desired(input_schemas=[{"name": "ev", "tables": ["b"]}]), c)
     with pytest.raises(grants.GrantsError, match="future_tables_owners"):
         grants.check_objects(desired(future_tables_owners=["loader"]), c)
+
+
+def test_empty_privilege_lists_mean_none():
+    d = desired(input_schemas=[{"name": "ev", "privileges": [], "schema_privileges": []}])
+    assert d.schema_privileges == {"ev": set()} and d.table_rules == [] and d.default_privileges == {}
+    c = current(tables=["a"])
+    assert plan(d, c).to_grant == []
