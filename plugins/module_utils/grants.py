@@ -151,7 +151,7 @@ def normalise_privileges(values, allowed, option):
 def build_desired(params, adapter):
     """Validate module options (a plain dict) against ``adapter`` and return a ``Desired``."""
     ident = adapter.validate_identifier
-    principal = ident(params.get("principal"), "principal")
+    principal = adapter.check_principal_name(ident(params.get("principal"), "principal"), "principal")
     desired = Desired(principal, params.get("principal_type") or "user", params.get("principal_password"),
                       params.get("update_password") or "on_create", params.get("state") or "present",
                       params.get("mode") or "append")
@@ -171,6 +171,7 @@ def build_desired(params, adapter):
     if out:
         name = ident(out.get("name"), "output_schema.name")
         if _default(out.get("create"), True):
+            adapter.check_new_schema_name(name, "output_schema.name")
             desired.create_schemas.append((name, bool(out.get("owned_by_principal"))))
         else:
             desired.required_schemas.append((name, "output_schema.name"))
@@ -387,6 +388,14 @@ class SqlAdapter:
     def all_privileges(self, kind):
         return self.PRIVILEGES[kind if kind != "default" else "table"]
 
+    def check_principal_name(self, name, option):
+        """Reject names the warehouse reserves for principals (before anything is sent)."""
+        return name
+
+    def check_new_schema_name(self, name, option):
+        """Reject names the warehouse refuses for new schemas."""
+        return name
+
     # -- reading -----------------------------------------------------------------------------
     def query(self, sql, params=None):
         cur = self.conn.cursor()
@@ -434,51 +443,51 @@ class SqlAdapter:
         return statements
 
     def _render_changes(self, grants, verb, desired, all_table_schemas):
-        """Group grants into few statements: one per object (privileges joined), one per schema
-        for tables (ON ALL TABLES IN SCHEMA where every table is wanted, else a table list)."""
+        """Group grants into few statements: one per object with its privileges joined; for
+        tables, one ``ON ALL TABLES IN SCHEMA`` per schema whose every table is wanted (the
+        statement count then does not grow with the tables), else one statement per privilege
+        set naming its tables. Revokes always name their tables (never touching owned ones)."""
         if not grants:
             return []
-        to_from = "TO" if verb == "GRANT" else "FROM"
-        who = self.grantee(desired)
+        tail = "%s %s" % ("TO" if verb == "GRANT" else "FROM", self.grantee(desired))
+
+        def clause(privileges, on):
+            # Joined, never %-formatted: quoted names may contain '%'.
+            return " ".join((verb, _privs(privileges), on, tail))
         by_object = {}
-        for g in grants:
-            by_object.setdefault((g.kind, g.target), set()).add(g.privilege)
+        for grant in grants:
+            by_object.setdefault((grant.kind, grant.target), set()).add(grant.privilege)
         out = []
-        # tables: group per schema by privilege set
-        table_groups = {}
-        for (kind, target), privs in sorted(by_object.items(), key=lambda i: (KIND_ORDER.index(i[0][0]), i[0][1])):
-            if kind != "table":
+        for kind in KIND_ORDER:
+            objects = sorted((target, privs) for (k, target), privs in by_object.items() if k == kind)
+            if kind == "table":
+                out += self._table_statements(objects, clause, all_table_schemas)
                 continue
-            schema, table = target
+            for target, privs in objects:
+                if kind == "default":
+                    text = "ALTER DEFAULT PRIVILEGES FOR USER %s IN SCHEMA %s %s" % (
+                        quote_ident(target[0]), quote_ident(target[1]),
+                        clause(privs, "ON TABLES"))
+                else:
+                    text = clause(privs, "ON %s %s" % (kind.upper(), quote_ident(target[0])))
+                out.append(_plain(text))
+        return out
+
+    def _table_statements(self, objects, clause, all_table_schemas):
+        in_bulk = {}   # schema -> privileges granted ON ALL TABLES IN SCHEMA
+        listed = {}    # (schema, privileges) -> [table]
+        for (schema, table), privs in objects:
             bulk = privs & all_table_schemas.get(schema, set())
             if bulk:
-                table_groups.setdefault((schema, None), set()).update(bulk)
-            rest = privs - bulk
-            if rest:
-                table_groups.setdefault((schema, tuple(sorted(rest))), []).append(table)
-        for kind in KIND_ORDER:
-            if kind == "table":
-                for (schema, privs), value in sorted(table_groups.items(), key=lambda i: (i[0][0], i[0][1] or ())):
-                    if privs is None:
-                        out.append(_plain("%s %s ON ALL TABLES IN SCHEMA %s %s %s" % (
-                            verb, _privs(value), quote_ident(schema), to_from, who)))
-                    else:
-                        names = ", ".join("%s.%s" % (quote_ident(schema), quote_ident(t)) for t in value)
-                        out.append(_plain("%s %s ON TABLE %s %s %s" % (verb, _privs(privs), names, to_from, who)))
-                continue
-            for (k, target), privs in sorted(by_object.items()):
-                if k != kind:
-                    continue
-                if kind == "database":
-                    sql = "%s %s ON DATABASE %s %s %s" % (verb, _privs(privs), quote_ident(target[0]), to_from, who)
-                elif kind == "schema":
-                    sql = "%s %s ON SCHEMA %s %s %s" % (verb, _privs(privs), quote_ident(target[0]), to_from, who)
-                elif kind == "default":
-                    sql = "ALTER DEFAULT PRIVILEGES FOR USER %s IN SCHEMA %s %s %s ON TABLES %s %s" % (
-                        quote_ident(target[0]), quote_ident(target[1]), verb, _privs(privs), to_from, who)
-                else:
-                    sql = "%s %s ON LANGUAGE %s %s %s" % (verb, _privs(privs), quote_ident(target[0]), to_from, who)
-                out.append(_plain(sql))
+                in_bulk.setdefault(schema, set()).update(bulk)
+            if privs - bulk:
+                listed.setdefault((schema, tuple(sorted(privs - bulk))), []).append(table)
+        out = []
+        for schema in sorted(in_bulk):
+            out.append(_plain(clause(in_bulk[schema], "ON ALL TABLES IN SCHEMA %s" % quote_ident(schema))))
+        for (schema, privs), tables in sorted(listed.items()):
+            names = ", ".join("%s.%s" % (quote_ident(schema), quote_ident(t)) for t in tables)
+            out.append(_plain(clause(privs, "ON TABLE %s" % names)))
         return out
 
     # -- writing -----------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import (
-    Current, Grant, SqlAdapter, Statement, quote_ident, secret_statement)
+    Current, Grant, GrantsError, SqlAdapter, Statement, quote_ident, secret_statement)
 
 TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER")
 
@@ -83,6 +83,20 @@ class PostgresAdapter(SqlAdapter):
         return privileges
 
     _server_version = 0
+
+    RESERVED_ROLES = ("public", "none", "current_user", "session_user", "current_role")
+
+    def check_principal_name(self, name, option):
+        if name.startswith("pg_") or name.lower() in self.RESERVED_ROLES:
+            raise GrantsError("%s: %r is reserved in PostgreSQL (names starting with pg_, and %s)"
+                              % (option, name, ", ".join(self.RESERVED_ROLES)))
+        return name
+
+    def check_new_schema_name(self, name, option):
+        if name.startswith("pg_"):
+            raise GrantsError("%s: schema names starting with pg_ are reserved in PostgreSQL, got %r"
+                              % (option, name))
+        return name
 
     def read_current(self, desired):
         rows = self.query(READ_STATE, {

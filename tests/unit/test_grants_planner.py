@@ -154,6 +154,9 @@ def test_statements_without_parameters_keep_percent_signs():
     ({"input_schemas": [{"name": "ev", "tables": ["a"], "future_tables": True}]}, "future_tables: applies only"),
     ({"database_privileges": ["USAGE"]}, "database_privileges: unknown privilege 'USAGE'; accepted: ALL, CONNECT"),
     ({"principal_type": "role", "principal_password": "x"}, "principal_password: only"),
+    ({"principal": "pg_monitor"}, "principal: 'pg_monitor' is reserved"),
+    ({"principal": "PUBLIC"}, "principal: 'PUBLIC' is reserved"),
+    ({"output_schema": {"name": "pg_temp"}}, "output_schema.name: schema names starting with pg_"),
 ])
 def test_bad_options_name_the_option(params, message):
     with pytest.raises(grants.GrantsError) as err:
@@ -176,3 +179,23 @@ def test_empty_privilege_lists_mean_none():
     assert d.schema_privileges == {"ev": set()} and d.table_rules == [] and d.default_privileges == {}
     c = current(tables=["a"])
     assert plan(d, c).to_grant == []
+
+
+def test_percent_and_quotes_in_every_name_position():
+    name = 'a%s"b%'
+    c = current(tables=[name])
+    c.schemas[name] = "admin"
+    c.tables[name] = {name: "admin"}
+    c.principal_exists = False
+    d = grants.build_desired(dict(principal=name, principal_password="x", database_privileges=["CONNECT"],
+                                  input_schemas=[{"name": name, "tables": [name]}, {"name": "ev"}],
+                                  future_tables_owners=[name], languages=[]), PG)
+    quoted = '"a%s""b%"'
+    assert texts(PG.render(plan(d, c), d, c)) == [
+        "CREATE ROLE %s WITH LOGIN PASSWORD '********'" % quoted,
+        'GRANT CONNECT ON DATABASE "wh" TO %s' % quoted,
+        'GRANT USAGE ON SCHEMA %s TO %s' % (quoted, quoted),
+        'GRANT USAGE ON SCHEMA "ev" TO %s' % quoted,
+        'GRANT SELECT ON ALL TABLES IN SCHEMA "ev" TO %s' % quoted,
+        'GRANT SELECT ON TABLE %s.%s TO %s' % (quoted, quoted, quoted),
+    ]  # no default privileges: the only future-table owner is the principal itself

@@ -34,7 +34,7 @@ def _snapshot(conn):
     return cur.fetchone()
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=30, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 @given(schema=NAMES, table=NAMES, principal=NAMES)
 def test_generated_names_are_granted_exactly_or_rejected(db, schema, table, principal):
     connection, grants, adapters = _grants()
@@ -93,7 +93,7 @@ def _role_exists(cur, name):
     return cur.fetchone()[0] == 1 and name not in ("postgres",) and not name.startswith("pg_")
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=30, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(name=st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1))
 def test_quote_ident_matches_psycopg2_identifier(db, name):
     grants = _grants()[1]
