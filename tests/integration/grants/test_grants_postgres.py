@@ -206,3 +206,15 @@ def test_missing_psycopg2_is_reported_with_the_pip_package(ansible, db):
             "ignore_errors": True}
     result = ansible.playbook([task], extra_vars=runner_vars)[0]
     assert result.get("failed") and "psycopg2-binary" in result["msg"], result
+
+
+def test_connection_options_once_through_the_warehouse_group(ansible, db):
+    setup_inputs(db)
+    principal = unique("rsa")
+    connection = login_args(db, warehouse="postgres")
+    task = {"name": "under test", "module_defaults": {"group/rudderstack.profiles.warehouse": connection},
+            "rudderstack.profiles.profiles_grants": {"principal": principal,
+                                                     "input_schemas": [{"name": "website_eventstream"}]}}
+    result = ansible.playbook([task])[0]
+    assert result["changed"] is True and not result.get("failed"), result
+    assert "SELECT ON TABLE website_eventstream.tracks" in privileges(db, principal)
