@@ -214,3 +214,15 @@ def test_names_redshift_cannot_store_are_rejected(option, value, message):
 
 def test_127_byte_names_are_accepted():
     assert grants.build_desired({"principal": "é" * 63 + "x"}, rs.RedshiftAdapter()).principal == "é" * 63 + "x"
+
+
+def test_principal_statements_per_type():
+    adapter = rs.RedshiftAdapter()
+    user = grants.build_desired({"principal": "u"}, adapter)
+    assert adapter.create_principal(user).text == 'CREATE USER "u" PASSWORD DISABLE'
+    role = grants.build_desired({"principal": "r", "principal_type": "role"}, adapter)
+    assert adapter.create_principal(role).text == 'CREATE ROLE "r"' and adapter.grantee(role) == 'ROLE "r"'
+    pw = grants.build_desired({"principal": "u", "principal_password": "p%w"}, adapter)
+    statement = adapter.set_password(pw)
+    assert (statement.text, statement.template, statement.params) == (
+        "ALTER USER \"u\" PASSWORD '********'", 'ALTER USER "u" PASSWORD %s', ("p%w",))
