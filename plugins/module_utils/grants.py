@@ -100,6 +100,7 @@ class Current:
         self.database = database
         self.server_version = server_version
         self.principal_exists = principal_exists
+        self.principal_can_login = None  # False only where the warehouse says it cannot log in
         self.schemas = {}       # name -> owner
         self.tables = {}        # schema -> {table: owner}
         self.languages = set()  # existing languages among those named
@@ -117,6 +118,7 @@ class Current:
 class Plan:
     def __init__(self):
         self.create_principal = False
+        self.set_login = False
         self.set_password = False
         self.create_schemas = []
         self.to_grant = []
@@ -125,7 +127,7 @@ class Plan:
 
     @property
     def changed(self):
-        return bool(self.create_principal or self.set_password or self.create_schemas
+        return bool(self.create_principal or self.set_login or self.set_password or self.create_schemas
                     or self.to_grant or self.to_revoke)
 
 
@@ -295,6 +297,9 @@ def plan_grants(desired, current, all_privileges):
     plan = Plan()
     if desired.state == "present":
         plan.create_principal = not current.principal_exists
+        # pb logs in as the principal: an existing role without LOGIN is given it.
+        plan.set_login = (current.principal_exists and desired.principal_type == "user"
+                          and current.principal_can_login is False)
         plan.set_password = (current.principal_exists and desired.password is not None
                              and desired.update_password == "always")
         for name, owned in desired.create_schemas:
@@ -338,6 +343,7 @@ def describe(grant):
 def plan_result(plan):
     return {
         "create_principal": plan.create_principal,
+        "set_login": plan.set_login,
         "set_password": plan.set_password,
         "create_schemas": [schema[0] for schema in plan.create_schemas],
         "to_grant": [describe(g) for g in plan.to_grant],
@@ -418,6 +424,9 @@ class SqlAdapter:
     def set_password(self, desired):
         raise NotImplementedError
 
+    def set_login(self, desired):
+        raise NotImplementedError
+
     def create_schema(self, name, owned, desired):
         sql = "CREATE SCHEMA %s" % quote_ident(name)
         if owned:
@@ -428,6 +437,8 @@ class SqlAdapter:
         statements = []
         if plan.create_principal:
             statements.append(self.create_principal(desired))
+        if plan.set_login:
+            statements.append(_plain(self.set_login(desired)))
         if plan.set_password:
             statements.append(self.set_password(desired))
         for name, owned in plan.create_schemas:

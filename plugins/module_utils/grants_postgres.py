@@ -25,7 +25,7 @@ WITH p AS (SELECT oid FROM pg_roles WHERE rolname = %(principal)s)
 SELECT 'context'::text, current_user::text, current_database()::text,
        current_setting('server_version_num')::text
 UNION ALL
-SELECT 'principal', rolname::text, NULL, NULL FROM pg_roles WHERE rolname = %(principal)s
+SELECT 'principal', rolname::text, rolcanlogin::text, NULL FROM pg_roles WHERE rolname = %(principal)s
 UNION ALL
 SELECT 'role', rolname::text, NULL, NULL FROM pg_roles WHERE rolname = ANY(%(owners)s::text[])
 UNION ALL
@@ -113,6 +113,7 @@ class PostgresAdapter(SqlAdapter):
         for kind, a, b, c in rows:
             if kind == "principal":
                 current.principal_exists = True
+                current.principal_can_login = b == "true"
             elif kind == "role":
                 current.roles.add(a)
             elif kind == "schema":
@@ -140,6 +141,9 @@ class PostgresAdapter(SqlAdapter):
         if desired.password is not None and desired.principal_type == "user":
             return secret_statement(text + " PASSWORD ")(desired.password)
         return Statement(text, text, None)
+
+    def set_login(self, desired):
+        return "ALTER ROLE %s WITH LOGIN" % quote_ident(desired.principal)
 
     def set_password(self, desired):
         return secret_statement("ALTER ROLE %s WITH PASSWORD " % quote_ident(desired.principal))(

@@ -42,6 +42,7 @@ options:
   principal_type:
     description:
       - V(user) creates a login user (PostgreSQL C(CREATE ROLE ... LOGIN), Redshift C(CREATE USER)).
+        On PostgreSQL an existing role without LOGIN is given LOGIN, since pb logs in as it.
       - V(role) creates a role without login (Redshift RBAC role; grants go C(TO ROLE)).
     type: str
     choices: [user, role]
@@ -236,6 +237,10 @@ plan:
   contains:
     create_principal:
       description: Whether the principal is created.
+      type: bool
+      returned: always
+    set_login:
+      description: Whether an existing role without LOGIN is given LOGIN (O(principal_type=user), PostgreSQL).
       type: bool
       returned: always
     set_password:

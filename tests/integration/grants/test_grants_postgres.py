@@ -218,3 +218,14 @@ def test_connection_options_once_through_the_warehouse_group(ansible, db):
     result = ansible.playbook([task])[0]
     assert result["changed"] is True and not result.get("failed"), result
     assert "SELECT ON TABLE website_eventstream.tracks" in privileges(db, principal)
+
+
+def test_existing_role_without_login_gets_login(ansible, db):
+    setup_inputs(db)
+    principal = unique("rsa")
+    db["run"]('CREATE ROLE "%s" NOLOGIN' % principal)
+    result = ansible.module("profiles_grants", grants_args(db, principal))
+    assert result["plan"]["set_login"] is True and result["plan"]["create_principal"] is False
+    assert 'ALTER ROLE "%s" WITH LOGIN' % principal in result["queries"]
+    assert db["run"]("SELECT rolcanlogin FROM pg_roles WHERE rolname = %s", (principal,)) == [(True,)]
+    assert ansible.module("profiles_grants", grants_args(db, principal))["changed"] is False
