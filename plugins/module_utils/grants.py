@@ -1,0 +1,568 @@
+# -*- coding: utf-8 -*-
+# Copyright: rudderstack.profiles contributors
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+"""Warehouse-neutral model and planner for profiles_grants.
+
+Flow: options -> ``build_desired`` (validated, normalised ``Desired``) -> adapter reads
+``Current`` in a fixed number of round trips -> ``plan_grants`` (to_grant / to_revoke /
+unchanged) -> adapter renders statements -> adapter applies them in one transaction.
+
+Nothing here imports Ansible or a database driver: unit tests call it directly.
+"""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from collections import namedtuple
+
+# kind: database | schema | table | default | language
+# target: (db,) | (schema,) | (schema, table) | (owner, schema) | (language,)
+# A "default" grant is a default privilege on future tables that ``owner`` creates in ``schema``.
+Grant = namedtuple("Grant", "kind target privilege")
+
+# text: what is shown to users (never a secret); template/params: what is executed.
+Statement = namedtuple("Statement", "text template params")
+
+KIND_ORDER = ("database", "schema", "table", "default", "language")
+PRIVILEGE_ALIASES = {"TEMP": "TEMPORARY", "ALL PRIVILEGES": "ALL"}
+
+
+class GrantsError(Exception):
+    """Bad input or a failed warehouse operation, with a message for the user."""
+
+
+def quote_ident(name):
+    """Quote an identifier the way psycopg2.sql.Identifier does: always, doubling quotes."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(value):
+    """Quote a string literal (standard_conforming_strings on; used only for display)."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def validate_identifier(value, option, max_bytes=63, fold_case=False):
+    """Return ``value`` if the warehouse can store it unchanged; raise GrantsError naming ``option``."""
+    if not isinstance(value, str):
+        raise GrantsError("%s: expected a name (string), got %r" % (option, value))
+    if value == "":
+        raise GrantsError("%s: a name must not be empty" % option)
+    if "\x00" in value:
+        raise GrantsError("%s: %r contains a NUL character, which no warehouse accepts in a name"
+                          % (option, value))
+    size = len(value.encode("utf-8"))
+    if size > max_bytes:
+        raise GrantsError("%s: %r is %d bytes long; this warehouse keeps at most %d bytes of a name "
+                          "and would silently truncate it" % (option, value, size, max_bytes))
+    if fold_case and value != value.lower():
+        raise GrantsError("%s: %r has upper-case letters; Redshift folds names to lower case (unless "
+                          "enable_case_sensitive_identifier is on), so it would never match: use %r"
+                          % (option, value, value.lower()))
+    return value
+
+
+class TableRule(namedtuple("TableRule", "schema tables privileges")):
+    """Privileges on the tables of ``schema``: all of them (``tables`` None) or those listed."""
+
+
+class Desired:
+    """The normalised desired state of one principal's privileges."""
+
+    def __init__(self, principal, principal_type="user", password=None, update_password="on_create",
+                 state="present", mode="append"):
+        self.principal = principal
+        self.principal_type = principal_type
+        self.password = password
+        self.update_password = update_password
+        self.state = state
+        self.mode = mode
+        self.create_schemas = []          # [(name, owned_by_principal)]
+        self.required_schemas = []        # [(name, option)] that must exist (not created)
+        self.database_privileges = None   # set, or None when database grants are not managed
+        self.schema_privileges = {}       # schema -> set
+        self.table_rules = []             # [TableRule]
+        self.default_privileges = {}      # schema -> set (future tables)
+        self.future_tables_owners = None  # [role] or None for the connecting user
+        self.languages = []
+        self.options = {}                 # (kind, name) -> option path, for error messages
+
+    @property
+    def schemas(self):
+        names = [s[0] for s in self.create_schemas] + [s[0] for s in self.required_schemas]
+        return sorted(set(names))
+
+
+class Current:
+    """What an adapter read from the warehouse, restricted to the objects the run names."""
+
+    def __init__(self, login_user, database, principal_exists=False, server_version=0):
+        self.login_user = login_user
+        self.database = database
+        self.server_version = server_version
+        self.principal_exists = principal_exists
+        self.principal_can_login = None  # False only where the warehouse says it cannot log in
+        self.schemas = {}       # name -> owner
+        self.tables = {}        # schema -> {table: owner}
+        self.languages = set()  # existing languages among those named
+        self.roles = set()      # existing roles/users among future_tables_owners
+        self.grants = set()     # explicit privileges the principal holds on those objects
+
+    def owner_of(self, kind, target):
+        if kind == "schema":
+            return self.schemas.get(target[0])
+        if kind == "table":
+            return self.tables.get(target[0], {}).get(target[1])
+        return None
+
+
+class Plan:
+    def __init__(self):
+        self.create_principal = False
+        self.set_login = False
+        self.set_password = False
+        self.create_schemas = []
+        self.to_grant = []
+        self.to_revoke = []
+        self.unchanged = []
+
+    @property
+    def changed(self):
+        return bool(self.create_principal or self.set_login or self.set_password or self.create_schemas
+                    or self.to_grant or self.to_revoke)
+
+
+def sort_grants(grants):
+    return sorted(grants, key=lambda g: (KIND_ORDER.index(g.kind), g.target, g.privilege))
+
+
+def normalise_privileges(values, allowed, option):
+    """Upper-case, resolve aliases, check against the adapter's allow-list; keeps 'ALL'."""
+    result = set()
+    for value in values or []:
+        if not isinstance(value, str):
+            raise GrantsError("%s: expected privilege names, got %r" % (option, value))
+        name = " ".join(value.upper().split())
+        name = PRIVILEGE_ALIASES.get(name, name)
+        if name != "ALL" and name not in allowed:
+            raise GrantsError("%s: unknown privilege %r; accepted: %s"
+                              % (option, value, ", ".join(["ALL"] + sorted(allowed))))
+        result.add(name)
+    return result
+
+
+def build_desired(params, adapter):
+    """Validate module options (a plain dict) against ``adapter`` and return a ``Desired``."""
+    ident = adapter.validate_identifier
+    principal = adapter.check_principal_name(ident(params.get("principal"), "principal"), "principal")
+    desired = Desired(principal, params.get("principal_type") or "user", params.get("principal_password"),
+                      params.get("update_password") or "on_create", params.get("state") or "present",
+                      params.get("mode") or "append")
+    if desired.principal_type not in adapter.PRINCIPAL_TYPES:
+        raise GrantsError("principal_type: %r is not supported on %s; accepted: %s"
+                          % (desired.principal_type, adapter.NAME, ", ".join(adapter.PRINCIPAL_TYPES)))
+    if desired.principal_type != "user" and desired.password is not None:
+        raise GrantsError("principal_password: only a principal_type user logs in with a password")
+    privs = adapter.PRIVILEGES
+
+    db_privs = params.get("database_privileges")
+    if db_privs is None:
+        db_privs = adapter.DEFAULT_DATABASE_PRIVILEGES
+    desired.database_privileges = normalise_privileges(db_privs, privs["database"], "database_privileges")
+
+    out = params.get("output_schema")
+    if out:
+        name = ident(out.get("name"), "output_schema.name")
+        if _default(out.get("create"), True):
+            adapter.check_new_schema_name(name, "output_schema.name")
+            desired.create_schemas.append((name, bool(out.get("owned_by_principal"))))
+        else:
+            desired.required_schemas.append((name, "output_schema.name"))
+        desired.options[("schema", name)] = "output_schema.name"
+        schema_privs = normalise_privileges(_default(out.get("privileges"), ["ALL"]), privs["schema"],
+                                            "output_schema.privileges")
+        table_privs = normalise_privileges(_default(out.get("table_privileges"), ["ALL"]), privs["table"],
+                                           "output_schema.table_privileges")
+        _add(desired.schema_privileges, name, schema_privs)
+        if table_privs:
+            desired.table_rules.append(TableRule(name, None, frozenset(table_privs)))
+            if _default(out.get("future_tables"), True):
+                _add(desired.default_privileges, name, table_privs)
+
+    seen = set(s[0] for s in desired.create_schemas)
+    for index, spec in enumerate(params.get("input_schemas") or []):
+        option = "input_schemas[%d]" % index
+        if isinstance(spec, str):
+            spec = {"name": spec}
+        name = ident(spec.get("name"), option + ".name")
+        if name not in seen:
+            desired.required_schemas.append((name, option + ".name"))
+            seen.add(name)
+        desired.options.setdefault(("schema", name), option + ".name")
+        _add(desired.schema_privileges, name, normalise_privileges(
+            _default(spec.get("schema_privileges"), ["USAGE"]), privs["schema"], option + ".schema_privileges"))
+        table_privs = normalise_privileges(_default(spec.get("privileges"), ["SELECT"]), privs["table"],
+                                           option + ".privileges")
+        tables = spec.get("tables")
+        future = spec.get("future_tables")
+        if tables is not None:
+            if future:
+                raise GrantsError("%s.future_tables: applies only when tables is omitted (all tables)"
+                                  % option)
+            tables = [ident(t, "%s.tables[%d]" % (option, i)) for i, t in enumerate(tables)]
+            for table in tables:
+                desired.options[("table", (name, table))] = option + ".tables"
+            if tables and table_privs:
+                desired.table_rules.append(TableRule(name, tuple(tables), frozenset(table_privs)))
+        elif table_privs:
+            desired.table_rules.append(TableRule(name, None, frozenset(table_privs)))
+            if future is None or future:
+                _add(desired.default_privileges, name, table_privs)
+
+    owners = params.get("future_tables_owners")
+    if owners:
+        desired.future_tables_owners = [ident(o, "future_tables_owners[%d]" % i)
+                                        for i, o in enumerate(owners)]
+    languages = params.get("languages")
+    if languages is None:
+        languages = adapter.DEFAULT_LANGUAGES
+    desired.languages = sorted(set(ident(lang, "languages[%d]" % i) for i, lang in enumerate(languages)))
+    return desired
+
+
+def _default(value, default):
+    return default if value is None else value
+
+
+def _add(mapping, key, values):
+    mapping.setdefault(key, set()).update(values)
+
+
+def expand(desired, current, all_privileges):
+    """Desired grants as a set of Grant (ALL expanded, all-tables rules resolved against the
+    tables that exist now), and the scope: the (kind, target) objects this run manages."""
+    want, scope = set(), set()
+
+    def add(kind, target, privileges):
+        scope.add((kind, target))
+        for privilege in privileges:
+            if privilege == "ALL":
+                want.update(Grant(kind, target, p) for p in all_privileges(kind))
+            else:
+                want.add(Grant(kind, target, privilege))
+
+    if desired.database_privileges:
+        add("database", (current.database,), desired.database_privileges)
+    for schema, privileges in desired.schema_privileges.items():
+        add("schema", (schema,), privileges)
+    for rule in desired.table_rules:
+        tables = rule.tables if rule.tables is not None else sorted(current.tables.get(rule.schema, {}))
+        for table in tables:
+            add("table", (rule.schema, table), rule.privileges)
+    owners = desired.future_tables_owners or [current.login_user]
+    for schema, privileges in desired.default_privileges.items():
+        for owner in owners:
+            if owner != desired.principal:  # the principal's own future tables are its own
+                add("default", (owner, schema), privileges)
+    for language in desired.languages:
+        add("language", (language,), ["USAGE"])
+    return want, scope
+
+
+def check_objects(desired, current):
+    """Fail fast, before any write, on named objects that do not exist and will not be created."""
+    for name, option in desired.required_schemas:
+        if name not in current.schemas:
+            raise GrantsError("%s: schema %s does not exist in database %s (input schemas are never "
+                              "created; for the output schema set output_schema.create)"
+                              % (option, quote_ident(name), quote_ident(current.database)))
+    for rule in desired.table_rules:
+        for table in rule.tables or ():
+            if rule.schema in current.schemas and table not in current.tables.get(rule.schema, {}):
+                raise GrantsError("%s: table %s.%s does not exist"
+                                  % (desired.options.get(("table", (rule.schema, table)), "tables"),
+                                     quote_ident(rule.schema), quote_ident(table)))
+    for language in desired.languages:
+        if language not in current.languages:
+            raise GrantsError("languages: language %s does not exist in database %s"
+                              % (quote_ident(language), quote_ident(current.database)))
+    for owner in desired.future_tables_owners or ():
+        if owner not in current.roles:
+            raise GrantsError("future_tables_owners: %s is not an existing user or role"
+                              % quote_ident(owner))
+
+
+def plan_grants(desired, current, all_privileges):
+    """Compare desired with current and return a Plan. Never touches ownership: privileges on
+    objects the principal owns count as held and are never revoked."""
+    plan = Plan()
+    if desired.state == "present":
+        plan.create_principal = not current.principal_exists
+        # pb logs in as the principal: an existing role without LOGIN is given it.
+        plan.set_login = (current.principal_exists and desired.principal_type == "user"
+                          and current.principal_can_login is False)
+        plan.set_password = (current.principal_exists and desired.password is not None
+                             and desired.update_password == "always")
+        for name, owned in desired.create_schemas:
+            if name not in current.schemas:
+                plan.create_schemas.append((name, owned))
+                # The run creates it: plan as if it existed, owned by whoever will own it.
+                current.schemas[name] = desired.principal if owned else current.login_user
+                current.tables.setdefault(name, {})
+    want, scope = expand(desired, current, all_privileges)
+
+    def owned(grant):
+        return current.owner_of(grant.kind, grant.target) == desired.principal
+
+    held = set(g for g in current.grants if (g.kind, g.target) in scope)
+    if desired.state == "absent":
+        plan.to_revoke = sort_grants(g for g in held & want if not owned(g))
+        plan.unchanged = []
+        return plan
+    plan.to_grant = sort_grants(g for g in want - held if not owned(g))
+    plan.unchanged = sort_grants(g for g in want if g in held or owned(g))
+    if desired.mode == "exclusive":
+        plan.to_revoke = sort_grants(g for g in held - want if not owned(g))
+    return plan
+
+
+def describe(grant):
+    """One grant as a line of text, e.g. ``SELECT ON TABLE "s"."t"``."""
+    kind, target, privilege = grant
+    if kind == "database":
+        return "%s ON DATABASE %s" % (privilege, quote_ident(target[0]))
+    if kind == "schema":
+        return "%s ON SCHEMA %s" % (privilege, quote_ident(target[0]))
+    if kind == "table":
+        return "%s ON TABLE %s.%s" % (privilege, quote_ident(target[0]), quote_ident(target[1]))
+    if kind == "default":
+        return "%s ON FUTURE TABLES OF %s IN SCHEMA %s" % (
+            privilege, quote_ident(target[0]), quote_ident(target[1]))
+    return "%s ON LANGUAGE %s" % (privilege, quote_ident(target[0]))
+
+
+def plan_result(plan):
+    return {
+        "create_principal": plan.create_principal,
+        "set_login": plan.set_login,
+        "set_password": plan.set_password,
+        "create_schemas": [schema[0] for schema in plan.create_schemas],
+        "to_grant": [describe(g) for g in plan.to_grant],
+        "to_revoke": [describe(g) for g in plan.to_revoke],
+        "unchanged": [describe(g) for g in plan.unchanged],
+    }
+
+
+def diff_result(desired, plan, current_principal_exists):
+    """before/after text of the principal's managed privileges (no secrets)."""
+    before = set(plan.unchanged) | set(plan.to_revoke)
+    after = (set(plan.unchanged) | set(plan.to_grant)) - set(plan.to_revoke)
+    head = "principal %s (%s)" % (quote_ident(desired.principal), desired.principal_type)
+
+    def text(grants, exists):
+        lines = [head + ("" if exists else ": absent")] + [describe(g) for g in sort_grants(grants)]
+        return "\n".join(lines) + "\n"
+
+    after_exists = current_principal_exists or plan.create_principal
+    return {"before": text(before, current_principal_exists), "after": text(after, after_exists)}
+
+
+class SqlAdapter:
+    """Shared behaviour of SQL warehouses reached through a DB-API connection (psycopg2).
+
+    A new warehouse subclasses this (or writes the same four methods): ``read_current(desired)``
+    returns a Current, ``render(plan, desired, current)`` returns Statements,
+    ``apply(statements)`` runs them in one transaction, ``all_privileges(kind)`` expands ALL.
+    """
+
+    NAME = None
+    MAX_IDENTIFIER_BYTES = 63
+    FOLD_CASE = False
+    PRINCIPAL_TYPES = ("user", "role")
+    PRIVILEGES = {}
+    DEFAULT_DATABASE_PRIVILEGES = []
+    DEFAULT_LANGUAGES = []
+
+    def __init__(self, conn=None):
+        self.conn = conn
+        self.read_round_trips = 0
+        self._current = None
+
+    # -- names -------------------------------------------------------------------------------
+    def validate_identifier(self, value, option):
+        return validate_identifier(value, option, self.MAX_IDENTIFIER_BYTES, self.FOLD_CASE)
+
+    def all_privileges(self, kind):
+        return self.PRIVILEGES[kind if kind != "default" else "table"]
+
+    def check_principal_name(self, name, option):
+        """Reject names the warehouse reserves for principals (before anything is sent)."""
+        return name
+
+    def check_new_schema_name(self, name, option):
+        """Reject names the warehouse refuses for new schemas."""
+        return name
+
+    # -- reading -----------------------------------------------------------------------------
+    def query(self, sql, params=None):
+        cur = self.conn.cursor()
+        cur.execute(sql, params)
+        self.read_round_trips += 1
+        rows = cur.fetchall()
+        cur.close()
+        return rows
+
+    def read_current(self, desired):
+        raise NotImplementedError
+
+    # -- rendering ---------------------------------------------------------------------------
+    def grantee(self, desired):
+        return quote_ident(desired.principal)
+
+    def create_principal(self, desired):
+        raise NotImplementedError
+
+    def set_password(self, desired):
+        raise NotImplementedError
+
+    def set_login(self, desired):
+        raise NotImplementedError
+
+    def create_schema(self, name, owned, desired):
+        sql = "CREATE SCHEMA %s" % quote_ident(name)
+        if owned:
+            sql += " AUTHORIZATION %s" % quote_ident(desired.principal)
+        return sql
+
+    def render(self, plan, desired, current, all_table_schemas=None):
+        statements = []
+        if plan.create_principal:
+            statements.append(self.create_principal(desired))
+        if plan.set_login:
+            statements.append(_plain(self.set_login(desired)))
+        if plan.set_password:
+            statements.append(self.set_password(desired))
+        for name, owned in plan.create_schemas:
+            statements.append(_plain(self.create_schema(name, owned, desired)))
+        if all_table_schemas is None:
+            all_table_schemas = {}
+            for rule in desired.table_rules:
+                if rule.tables is None:
+                    all_table_schemas.setdefault(rule.schema, set()).update(
+                        p for p in _expand_all(rule.privileges, self.all_privileges("table")))
+        statements += self._render_changes(plan.to_revoke, "REVOKE", desired, {})
+        statements += self._render_changes(plan.to_grant, "GRANT", desired, all_table_schemas)
+        return statements
+
+    def _render_changes(self, grants, verb, desired, all_table_schemas):
+        """Group grants into few statements: one per object with its privileges joined; for
+        tables, one ``ON ALL TABLES IN SCHEMA`` per schema whose every table is wanted (the
+        statement count then does not grow with the tables), else one statement per privilege
+        set naming its tables. Revokes always name their tables (never touching owned ones)."""
+        if not grants:
+            return []
+        tail = "%s %s" % ("TO" if verb == "GRANT" else "FROM", self.grantee(desired))
+
+        def clause(privileges, on):
+            # Joined, never %-formatted: quoted names may contain '%'.
+            return " ".join((verb, _privs(privileges), on, tail))
+        by_object = {}
+        for grant in grants:
+            by_object.setdefault((grant.kind, grant.target), set()).add(grant.privilege)
+        out = []
+        for kind in KIND_ORDER:
+            objects = sorted((target, privs) for (k, target), privs in by_object.items() if k == kind)
+            if kind == "table":
+                out += self._table_statements(objects, clause, all_table_schemas)
+                continue
+            for target, privs in objects:
+                if kind == "default":
+                    text = "ALTER DEFAULT PRIVILEGES FOR USER %s IN SCHEMA %s %s" % (
+                        quote_ident(target[0]), quote_ident(target[1]),
+                        clause(privs, "ON TABLES"))
+                else:
+                    text = clause(privs, "ON %s %s" % (kind.upper(), quote_ident(target[0])))
+                out.append(_plain(text))
+        return out
+
+    def _table_statements(self, objects, clause, all_table_schemas):
+        in_bulk = {}   # schema -> privileges granted ON ALL TABLES IN SCHEMA
+        listed = {}    # (schema, privileges) -> [table]
+        for (schema, table), privs in objects:
+            bulk = privs & all_table_schemas.get(schema, set())
+            if bulk:
+                in_bulk.setdefault(schema, set()).update(bulk)
+            if privs - bulk:
+                listed.setdefault((schema, tuple(sorted(privs - bulk))), []).append(table)
+        out = []
+        for schema in sorted(in_bulk):
+            out.append(_plain(clause(in_bulk[schema], "ON ALL TABLES IN SCHEMA %s" % quote_ident(schema))))
+        for (schema, privs), tables in sorted(listed.items()):
+            names = ", ".join("%s.%s" % (quote_ident(schema), quote_ident(t)) for t in tables)
+            out.append(_plain(clause(privs, "ON TABLE %s" % names)))
+        return out
+
+    # -- writing -----------------------------------------------------------------------------
+    def apply(self, statements):
+        """Run every statement in one transaction; on any error roll all of them back."""
+        cur = self.conn.cursor()
+        current = None
+        try:
+            for current in statements:
+                if current.params:
+                    cur.execute(current.template, current.params)
+                else:
+                    cur.execute(current.template)
+            self.conn.commit()
+        except Exception as exc:  # the driver's error classes differ per warehouse
+            self.conn.rollback()
+            raise GrantsError("%s failed and the whole run was rolled back (%d statements, none "
+                              "applied): %s" % (current.text if current else "commit", len(statements),
+                                                str(exc).strip()))
+        finally:
+            cur.close()
+
+    def rollback(self):
+        self.conn.rollback()
+
+
+def _expand_all(privileges, all_set):
+    result = set()
+    for p in privileges:
+        result.update(all_set if p == "ALL" else [p])
+    return result
+
+
+def _privs(privs):
+    return ", ".join(sorted(privs))
+
+
+def _plain(sql):
+    # No parameters: psycopg2 then sends the text as is (a '%' in a quoted name is safe).
+    return Statement(sql, sql, None)
+
+
+def secret_statement(text_before_secret, text_after_secret=""):
+    """A statement whose secret is a bound parameter; its text shows a mask instead."""
+    template = text_before_secret.replace("%", "%%") + "%s" + text_after_secret.replace("%", "%%")
+    return lambda secret: Statement(text_before_secret + "'********'" + text_after_secret, template, (secret,))
+
+
+def run(adapter, params, check_mode):
+    """The whole flow for one module run; returns the result dict (raises GrantsError)."""
+    desired = build_desired(params, adapter)
+    current = adapter.read_current(desired)
+    check_objects(desired, current)
+    principal_existed = current.principal_exists
+    plan = plan_grants(desired, current, adapter.all_privileges)
+    statements = adapter.render(plan, desired, current)
+    if check_mode or not statements:
+        adapter.rollback()
+    else:
+        adapter.apply(statements)
+    return {
+        "changed": plan.changed,
+        "queries": [s.text for s in statements],
+        "plan": plan_result(plan),
+        "diff": diff_result(desired, plan, principal_existed),
+        "read_round_trips": adapter.read_round_trips,
+    }

@@ -1,0 +1,337 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: rudderstack.profiles contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0), a license
+# compatible with the GNU General Public License version 3 that Ansible itself uses.
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: profiles_grants
+short_description: Idempotent warehouse privileges for RudderStack Profiles
+version_added: 0.1.0
+description:
+  - Creates the principal (user or role) that C(pb) connects as, creates its output schema, and
+    grants it what RudderStack Profiles needs - ALL on the output schema and its tables (now and
+    future), USAGE and SELECT on the input schemas, database-level rights, and the language grant
+    on Redshift.
+  - Reads the current privileges first (a fixed number of queries, independent of the number of
+    tables), computes a plan (to grant, to revoke, unchanged) and sends only the difference, all in
+    one transaction - if any statement fails, nothing of the run is applied.
+  - Only explicit grants to the principal are counted; rights through PUBLIC or role membership
+    are not. Privileges on objects the principal owns count as held and are never revoked.
+  - Supported warehouses in this release are C(postgres) and C(redshift).
+extends_documentation_fragment:
+  - rudderstack.profiles.warehouse
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details: Reads the state and returns the planned statements in RV(queries); writes nothing.
+  diff_mode:
+    support: full
+  platform:
+    platforms: posix
+options:
+  principal:
+    description:
+      - The user or role that pb connects as (or that is granted to it).
+    type: str
+    required: true
+  principal_type:
+    description:
+      - V(user) creates a login user (PostgreSQL C(CREATE ROLE ... LOGIN), Redshift C(CREATE USER)).
+        On PostgreSQL an existing role without LOGIN is given LOGIN, since pb logs in as it.
+      - V(role) creates a role without login (Redshift RBAC role; grants go C(TO ROLE)).
+    type: str
+    choices: [user, role]
+    default: user
+  principal_password:
+    description:
+      - Password for a new user. Never shown in RV(queries) or the diff.
+      - Used only when the user is created, unless O(update_password=always).
+      - On Redshift, without a password the user is created with C(PASSWORD DISABLE).
+    type: str
+  update_password:
+    description:
+      - V(on_create) sets the password only when the user is created.
+      - V(always) also sets it on existing users; the current password cannot be read, so the task
+        then always reports a change.
+    type: str
+    choices: [on_create, always]
+    default: on_create
+  output_schema:
+    description:
+      - The schema pb writes to (C(outputSchema) in the siteconfig).
+    type: dict
+    suboptions:
+      name:
+        description: Schema name (case-sensitive, always quoted).
+        type: str
+        required: true
+      create:
+        description: Create the schema if missing. If V(false), a missing schema fails the task.
+        type: bool
+        default: true
+      owned_by_principal:
+        description:
+          - Create the schema with C(AUTHORIZATION principal) so the principal owns it.
+          - pb must own what is in its output schema to replace its views; owning the schema
+            avoids clashes with objects created by others. Ignored if the schema exists.
+        type: bool
+        default: false
+      privileges:
+        description: Schema privileges; V(ALL) means USAGE and CREATE.
+        type: list
+        elements: str
+        default: [ALL]
+      table_privileges:
+        description:
+          - Privileges on every table and view in the schema. V(ALL) expands to each privilege
+            the warehouse has on tables, granted one by one so that the state reads back equal.
+        type: list
+        elements: str
+        default: [ALL]
+      future_tables:
+        description:
+          - Also set default privileges so tables that O(future_tables_owners) create later get
+            O(output_schema.table_privileges).
+        type: bool
+        default: true
+  input_schemas:
+    description:
+      - Schemas pb reads (event stream tables). They must exist; they are never created.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description: Schema name.
+        type: str
+        required: true
+      tables:
+        description:
+          - Tables (or views) to grant on. Omit for all tables in the schema.
+          - An empty list grants only the schema privileges (for example USAGE on C(public),
+            where PostgreSQL's C(pgcrypto) functions that pb calls usually live).
+        type: list
+        elements: str
+      privileges:
+        description: Table privileges.
+        type: list
+        elements: str
+        default: [SELECT]
+      schema_privileges:
+        description: Schema privileges.
+        type: list
+        elements: str
+        default: [USAGE]
+      future_tables:
+        description:
+          - Also cover tables created later (default privileges). Defaults to V(true) when
+            O(input_schemas[].tables) is omitted; not allowed with a table list.
+        type: bool
+  future_tables_owners:
+    description:
+      - Users whose future tables the default privileges cover (C(ALTER DEFAULT PRIVILEGES FOR
+        USER ...)). Default privileges apply per creating user; list the loader user that
+        creates the event tables.
+      - Defaults to O(login_user).
+    type: list
+    elements: str
+  database_privileges:
+    description:
+      - Privileges on the connected database (O(login_db)).
+      - Default for V(postgres) is C(CONNECT) and C(TEMPORARY) (what pb needs); for V(redshift)
+        none. An empty list leaves database privileges unmanaged.
+    type: list
+    elements: str
+  languages:
+    description:
+      - Languages to grant USAGE on.
+      - Default for V(redshift) is C(plpythonu), as in RudderStack's setup guide and checked by
+        C(pb validate access). AWS stops new Python UDFs, but the grant is still documented;
+        set V([]) to skip it. Default for V(postgres) is none.
+    type: list
+    elements: str
+  mode:
+    description:
+      - V(append) only adds privileges.
+      - V(exclusive) also revokes privileges the principal holds on the named objects (the
+        database, the schemas, their tables, the default privileges and languages named) that are
+        not desired. Ownership is never changed.
+    type: str
+    choices: [append, exclusive]
+    default: append
+  state:
+    description:
+      - V(absent) revokes the privileges this task would grant (the principal and schemas stay).
+    type: str
+    choices: [present, absent]
+    default: present
+notes:
+  - Names are always quoted and kept exactly as written; names the warehouse cannot store unchanged
+    (NUL, too long, upper case on Redshift) are rejected with the option named.
+  - On Redshift, state is read from C(pg_user), C(pg_namespace), C(pg_class) and the
+    C(svv_*_privileges) views, which show explicit grants.
+seealso:
+  - name: RudderStack Profiles warehouse setup
+    description: The privileges RudderStack documents per warehouse.
+    link: https://www.rudderstack.com/docs/profiles/
+author:
+  - rudderstack.profiles contributors (@rudderlabs)
+"""
+
+EXAMPLES = r"""
+- name: Grant pb what it needs on Redshift
+  rudderstack.profiles.profiles_grants:
+    warehouse: redshift
+    login_host: examplecluster.abc123.us-west-2.redshift.amazonaws.com
+    login_user: admin
+    login_password: "{{ redshift_admin_password }}"
+    login_db: dev
+    sslmode: verify-full
+    principal: rudderstack_admin
+    principal_password: "{{ rudderstack_admin_password }}"
+    output_schema:
+      name: rs_profiles
+    input_schemas:
+      - name: website_eventstream
+
+- name: Same on PostgreSQL, revoking anything extra on the named objects
+  rudderstack.profiles.profiles_grants:
+    warehouse: postgres
+    login_host: db.example.com
+    login_user: postgres
+    login_password: "{{ pg_admin_password }}"
+    login_db: warehouse
+    principal: rudderstack_admin
+    principal_password: "{{ rudderstack_admin_password }}"
+    output_schema:
+      name: rs_profiles
+      owned_by_principal: true
+    input_schemas:
+      - name: website_eventstream
+        future_tables: true
+      - name: public
+        tables: []
+    future_tables_owners: [rudder_loader]
+    mode: exclusive
+"""
+
+RETURN = r"""
+queries:
+  description:
+    - Statements executed, or planned in check mode. Passwords appear as C('********').
+  returned: always
+  type: list
+  elements: str
+  sample:
+    - CREATE ROLE "rudderstack_admin" WITH LOGIN PASSWORD '********'
+    - GRANT USAGE ON SCHEMA "website_eventstream" TO "rudderstack_admin"
+plan:
+  description: What differs between the desired and the current state.
+  returned: always
+  type: dict
+  contains:
+    create_principal:
+      description: Whether the principal is created.
+      type: bool
+      returned: always
+    set_login:
+      description: Whether an existing role without LOGIN is given LOGIN (O(principal_type=user), PostgreSQL).
+      type: bool
+      returned: always
+    set_password:
+      description: Whether the password of an existing user is set.
+      type: bool
+      returned: always
+    create_schemas:
+      description: Schemas created.
+      type: list
+      elements: str
+      returned: always
+    to_grant:
+      description: Privileges granted, one per line.
+      type: list
+      elements: str
+      returned: always
+      sample: ['SELECT ON TABLE "website_eventstream"."tracks"']
+    to_revoke:
+      description: Privileges revoked.
+      type: list
+      elements: str
+      returned: always
+    unchanged:
+      description: Desired privileges already held.
+      type: list
+      elements: str
+      returned: always
+read_round_trips:
+  description: Queries sent to read the current state (independent of the number of tables).
+  returned: always
+  type: int
+  sample: 1
+"""
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.rudderstack.profiles.plugins.module_utils.connection import (
+    HAS_PSYCOPG2, PSYCOPG2_IMPORT_ERROR, connect, warehouse_common_argument_spec)
+from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import GrantsError, run
+from ansible_collections.rudderstack.profiles.plugins.module_utils.grants_registry import ADAPTERS
+
+
+def argument_spec():
+    spec = warehouse_common_argument_spec()
+    spec.update(
+        principal=dict(type="str", required=True),
+        principal_type=dict(type="str", default="user", choices=["user", "role"]),
+        principal_password=dict(type="str", no_log=True),
+        update_password=dict(type="str", default="on_create", choices=["on_create", "always"],
+                             no_log=False),
+        output_schema=dict(type="dict", options=dict(
+            name=dict(type="str", required=True),
+            create=dict(type="bool", default=True),
+            owned_by_principal=dict(type="bool", default=False),
+            privileges=dict(type="list", elements="str", default=["ALL"]),
+            table_privileges=dict(type="list", elements="str", default=["ALL"]),
+            future_tables=dict(type="bool", default=True),
+        )),
+        input_schemas=dict(type="list", elements="dict", default=[], options=dict(
+            name=dict(type="str", required=True),
+            tables=dict(type="list", elements="str"),
+            privileges=dict(type="list", elements="str", default=["SELECT"]),
+            schema_privileges=dict(type="list", elements="str", default=["USAGE"]),
+            future_tables=dict(type="bool"),
+        )),
+        future_tables_owners=dict(type="list", elements="str"),
+        database_privileges=dict(type="list", elements="str"),
+        languages=dict(type="list", elements="str"),
+        mode=dict(type="str", default="append", choices=["append", "exclusive"]),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+    )
+    return spec
+
+
+def main():
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    if not HAS_PSYCOPG2:
+        module.fail_json(msg=missing_required_lib("psycopg2-binary"), exception=PSYCOPG2_IMPORT_ERROR)
+    params = module.params
+    conn = None
+    try:
+        conn = connect(params)
+        adapter = ADAPTERS[params["warehouse"]](conn)
+        result = run(adapter, params, module.check_mode)
+    except (GrantsError, ConnectionError) as exc:
+        module.fail_json(msg=str(exc), changed=False)
+    finally:
+        if conn is not None:
+            conn.close()
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,143 @@
+"""Helpers for the profiles_grants integration tests (imported by conftest.py and the tests)."""
+import os
+import re
+import uuid
+
+# MODEL, not Redshift: views named and shaped like Redshift's svv_* privilege views (columns from
+# the AWS docs), built over PostgreSQL's aclexplode so that the redshift adapter's own queries can
+# run against a real server. They live in the test database only, never in the adapter.
+REDSHIFT_MODEL = """
+CREATE SCHEMA redshift_model;
+CREATE VIEW redshift_model.svv_roles AS
+  SELECT oid::bigint AS role_id, rolname::text AS role_name, NULL::text AS role_owner,
+         NULL::text AS external_id FROM pg_roles WHERE NOT rolcanlogin;
+CREATE VIEW redshift_model.svv_schema_privileges AS
+  SELECT n.nspname::text AS namespace_name, a.privilege_type::text AS privilege_type,
+         a.grantee::bigint AS identity_id,
+         CASE WHEN a.grantee = 0 THEN 'public' ELSE r.rolname::text END AS identity_name,
+         CASE WHEN a.grantee = 0 THEN 'public' WHEN r.rolcanlogin THEN 'user' ELSE 'role' END
+           AS identity_type,
+         a.is_grantable AS admin_option, 'SCHEMA'::text AS privilege_scope
+    FROM pg_namespace n CROSS JOIN LATERAL aclexplode(n.nspacl) a LEFT JOIN pg_roles r ON r.oid = a.grantee;
+CREATE VIEW redshift_model.svv_relation_privileges AS
+  SELECT n.nspname::text AS namespace_name, c.relname::text AS relation_name,
+         a.privilege_type::text AS privilege_type, a.grantee::bigint AS identity_id,
+         CASE WHEN a.grantee = 0 THEN 'public' ELSE r.rolname::text END AS identity_name,
+         CASE WHEN a.grantee = 0 THEN 'public' WHEN r.rolcanlogin THEN 'user' ELSE 'role' END
+           AS identity_type,
+         a.is_grantable AS admin_option
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         CROSS JOIN LATERAL aclexplode(c.relacl) a LEFT JOIN pg_roles r ON r.oid = a.grantee
+   WHERE c.relkind IN ('r', 'v');
+CREATE VIEW redshift_model.svv_default_privileges AS
+  SELECT n.nspname::text AS schema_name, 'RELATION'::text AS object_type,
+         d.defaclrole::bigint AS owner_id, pg_get_userbyid(d.defaclrole)::text AS owner_name,
+         'user'::text AS owner_type, a.privilege_type::text AS privilege_type,
+         a.grantee::bigint AS grantee_id, r.rolname::text AS grantee_name,
+         CASE WHEN a.grantee = 0 THEN 'public' WHEN r.rolcanlogin THEN 'user' ELSE 'role' END
+           AS grantee_type,
+         a.is_grantable AS admin_option
+    FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace
+         CROSS JOIN LATERAL aclexplode(d.defaclacl) a LEFT JOIN pg_roles r ON r.oid = a.grantee
+   WHERE d.defaclobjtype = 'r';
+CREATE VIEW redshift_model.svv_database_privileges AS
+  SELECT d.datname::text AS database_name, a.privilege_type::text AS privilege_type,
+         a.grantee::bigint AS identity_id, r.rolname::text AS identity_name,
+         CASE WHEN a.grantee = 0 THEN 'public' WHEN r.rolcanlogin THEN 'user' ELSE 'role' END
+           AS identity_type,
+         a.is_grantable AS admin_option
+    FROM pg_database d CROSS JOIN LATERAL aclexplode(d.datacl) a LEFT JOIN pg_roles r ON r.oid = a.grantee;
+CREATE VIEW redshift_model.svv_language_privileges AS
+  SELECT l.lanname::text AS language_name, a.privilege_type::text AS privilege_type,
+         a.grantee::bigint AS identity_id, r.rolname::text AS identity_name,
+         CASE WHEN a.grantee = 0 THEN 'public' WHEN r.rolcanlogin THEN 'user' ELSE 'role' END
+           AS identity_type,
+         a.is_grantable AS admin_option
+    FROM pg_language l CROSS JOIN LATERAL aclexplode(l.lanacl) a LEFT JOIN pg_roles r ON r.oid = a.grantee;
+GRANT USAGE ON SCHEMA redshift_model TO PUBLIC;
+GRANT SELECT ON ALL TABLES IN SCHEMA redshift_model TO PUBLIC;  -- Redshift: visible to all users
+-- Stand-in for Redshift's plpythonu (FACTS.md): trusted, and PUBLIC's default USAGE removed so a
+-- check cannot pass through PUBLIC.
+CREATE TRUSTED LANGUAGE plpythonu HANDLER plpgsql_call_handler;
+REVOKE USAGE ON LANGUAGE plpythonu FROM PUBLIC;
+"""
+
+
+def reconnect(info):
+    import psycopg2
+    conn = psycopg2.connect(host=info["host"], port=info["port"], user=info["user"],
+                            password=info["password"], dbname=info["dbname"])
+    conn.autocommit = True
+    info["run"] = lambda sql, params=None: run_sql(conn, sql, params)
+    return conn
+
+
+def run_sql(conn, sql, params=None):
+    cur = conn.cursor()
+    cur.execute(sql, params)
+    rows = cur.fetchall() if cur.description else None
+    cur.close()
+    return rows
+
+
+def unique(prefix):
+    return "%s_%s" % (prefix, uuid.uuid4().hex[:8])
+
+
+def login_args(info, **extra):
+    """Module options that connect as the superuser to ``info``'s database."""
+    args = {"login_host": info["host"], "login_port": info["port"], "login_user": info["user"],
+            "login_password": info["password"], "login_db": info["dbname"], "connect_timeout": 5}
+    args.update(extra)
+    return args
+
+
+def privileges(info, principal):
+    """Explicit privileges ``principal`` holds in ``info``'s database, read from the catalog
+    independently of the module (text lines like the module's plan)."""
+    rows = info["run"]("""
+        WITH p AS (SELECT oid FROM pg_roles WHERE rolname = %(p)s)
+        SELECT format('%%s ON DATABASE %%I', a.privilege_type, d.datname)
+          FROM pg_database d, aclexplode(d.datacl) a, p WHERE d.datname = current_database() AND a.grantee = p.oid
+        UNION ALL
+        SELECT format('%%s ON SCHEMA %%I', a.privilege_type, n.nspname)
+          FROM pg_namespace n, aclexplode(n.nspacl) a, p WHERE a.grantee = p.oid
+        UNION ALL
+        SELECT format('%%s ON TABLE %%I.%%I', a.privilege_type, n.nspname, c.relname)
+          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, aclexplode(c.relacl) a, p
+         WHERE a.grantee = p.oid AND c.relowner <> p.oid
+        UNION ALL
+        SELECT format('%%s ON FUTURE TABLES OF %%I IN SCHEMA %%I', a.privilege_type,
+                      pg_get_userbyid(d.defaclrole), n.nspname)
+          FROM pg_default_acl d JOIN pg_namespace n ON n.oid = d.defaclnamespace, aclexplode(d.defaclacl) a, p
+         WHERE a.grantee = p.oid
+        UNION ALL
+        SELECT format('%%s ON LANGUAGE %%I', a.privilege_type, l.lanname)
+          FROM pg_language l, aclexplode(l.lanacl) a, p WHERE a.grantee = p.oid
+    """, {"p": principal})
+    return set(r[0] for r in rows)
+
+
+class StatementLog:
+    """Counts statements the server received between mark() and statements(), from the server
+    log with log_statement=all (the server of the pg fixture logs to DATADIR/server.log)."""
+
+    def __init__(self, pg, conn):
+        self.path = os.path.join(pg["socket_dir"], "server.log")
+        self.conn = conn
+        self.offset = 0
+
+    def mark(self):
+        self.offset = os.path.getsize(self.path)
+
+    def statements(self):
+        with open(self.path, encoding="utf-8", errors="replace") as f:
+            f.seek(self.offset)
+            text = f.read()
+        # An entry starts with the timestamp of log_line_prefix; continuation lines do not.
+        entries = re.split(r"\n(?=\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)", text)
+        return [e.split("LOG:  statement: ", 1)[1].strip() for e in entries if "LOG:  statement: " in e]
+
+    def writes(self):
+        keywords = ("GRANT", "REVOKE", "CREATE", "ALTER", "DROP")
+        return [s for s in self.statements() if s.lstrip().upper().startswith(keywords)]

@@ -1,0 +1,201 @@
+"""The warehouse-neutral model and planner, and the PostgreSQL renderer, without a server."""
+import os
+import sys
+import tempfile
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _collection_on_path():
+    try:
+        import ansible_collections.rudderstack.profiles.plugins.module_utils.grants  # noqa: F401
+    except ImportError:
+        root = tempfile.mkdtemp(prefix="grants-unit-")
+        os.makedirs(os.path.join(root, "ansible_collections", "rudderstack"))
+        os.symlink(REPO, os.path.join(root, "ansible_collections", "rudderstack", "profiles"))
+        sys.path.insert(0, root)
+
+
+_collection_on_path()
+from ansible_collections.rudderstack.profiles.plugins.module_utils import grants  # noqa: E402
+from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import Grant  # noqa: E402
+from ansible_collections.rudderstack.profiles.plugins.module_utils.grants_postgres import PostgresAdapter  # noqa: E402
+from ansible_collections.rudderstack.profiles.plugins.module_utils.grants_registry import ADAPTERS  # noqa: E402
+
+PG = PostgresAdapter()
+
+
+def current(tables=(), owner="admin", **grants_by_kind):
+    cur = grants.Current("admin", "wh", principal_exists=True, server_version=150000)
+    cur.schemas = {"ev": "admin", "out": owner}
+    cur.tables = {"ev": {t: "admin" for t in tables}, "out": {}}
+    cur.grants = set(grants_by_kind.get("held", ()))
+    return cur
+
+
+def desired(**params):
+    base = dict(principal="p", input_schemas=[{"name": "ev"}], database_privileges=[], languages=[])
+    base.update(params)
+    return grants.build_desired(base, PG)
+
+
+def plan(d, c):
+    return grants.plan_grants(d, c, PG.all_privileges)
+
+
+def texts(statements):
+    return [s.text for s in statements]
+
+
+def test_registry_names_the_supported_warehouses():
+    assert sorted(ADAPTERS) == ["postgres", "redshift"]
+
+
+def test_all_tables_are_granted_with_one_statement_per_schema():
+    c = current(tables=["t%d" % i for i in range(500)])
+    d = desired()
+    p = plan(d, c)
+    assert len(p.to_grant) == 500 + 1 + 1  # tables, USAGE, default privilege
+    assert texts(PG.render(p, d, c)) == [
+        'GRANT USAGE ON SCHEMA "ev" TO "p"',
+        'GRANT SELECT ON ALL TABLES IN SCHEMA "ev" TO "p"',
+        'ALTER DEFAULT PRIVILEGES FOR USER "admin" IN SCHEMA "ev" GRANT SELECT ON TABLES TO "p"']
+
+
+def test_listed_tables_are_named_and_only_missing_ones_granted():
+    c = current(tables=["a", "b", "c"], held=[Grant("table", ("ev", "a"), "SELECT")])
+    d = desired(input_schemas=[{"name": "ev", "tables": ["a", "b"], "privileges": ["select", "insert"]}])
+    p = plan(d, c)
+    assert texts(PG.render(p, d, c)) == [
+        'GRANT USAGE ON SCHEMA "ev" TO "p"',
+        'GRANT INSERT ON TABLE "ev"."a" TO "p"',
+        'GRANT INSERT, SELECT ON TABLE "ev"."b" TO "p"']
+
+
+def test_converged_state_plans_nothing():
+    c = current(tables=["a"], held=[Grant("schema", ("ev",), "USAGE"), Grant("table", ("ev", "a"), "SELECT"),
+                                    Grant("default", ("admin", "ev"), "SELECT")])
+    p = plan(desired(), c)
+    assert not p.changed and len(p.unchanged) == 3
+
+
+def test_append_never_revokes_exclusive_revokes_extras_absent_revokes_managed():
+    held = [Grant("schema", ("ev",), "USAGE"), Grant("schema", ("ev",), "CREATE"),
+            Grant("table", ("ev", "a"), "SELECT"), Grant("table", ("ev", "a"), "DELETE"),
+            Grant("default", ("admin", "ev"), "SELECT")]
+    assert plan(desired(), current(["a"], held=held)).to_revoke == []
+    p = plan(desired(mode="exclusive"), current(["a"], held=held))
+    assert [grants.describe(g) for g in p.to_revoke] == ['CREATE ON SCHEMA "ev"', 'DELETE ON TABLE "ev"."a"']
+    assert texts(PG.render(p, desired(mode="exclusive"), current(["a"], held=held))) == [
+        'REVOKE CREATE ON SCHEMA "ev" FROM "p"', 'REVOKE DELETE ON TABLE "ev"."a" FROM "p"']
+    p = plan(desired(state="absent"), current(["a"], held=held))
+    assert [grants.describe(g) for g in p.to_revoke] == [
+        'USAGE ON SCHEMA "ev"', 'SELECT ON TABLE "ev"."a"', 'SELECT ON FUTURE TABLES OF "admin" IN SCHEMA "ev"']
+    assert not p.create_principal and not p.create_schemas
+
+
+def test_objects_the_principal_owns_are_neither_granted_nor_revoked():
+    c = current(tables=["a"], held=[Grant("schema", ("out",), "USAGE")], owner="p")
+    c.tables["ev"]["mine"] = "p"
+    c.grants.add(Grant("table", ("ev", "mine"), "TRUNCATE"))
+    d = desired(mode="exclusive", output_schema={"name": "out"})
+    p = plan(d, c)
+    assert not any(g.target in (("out",), ("ev", "mine")) for g in p.to_grant + p.to_revoke)
+
+
+def test_new_schema_owned_by_principal_needs_no_grants():
+    c = current()
+    del c.schemas["out"]
+    d = desired(output_schema={"name": "out", "owned_by_principal": True}, input_schemas=[])
+    p = plan(d, c)
+    statements = texts(PG.render(p, d, c))
+    assert statements[0] == 'CREATE SCHEMA "out" AUTHORIZATION "p"'
+    assert not any("ON SCHEMA" in s for s in statements)
+    assert statements[1].startswith('ALTER DEFAULT PRIVILEGES FOR USER "admin" IN SCHEMA "out" GRANT DELETE, '
+                                    'INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON TABLES')
+
+
+def test_all_expands_per_server_version():
+    assert "MAINTAIN" not in PG.all_privileges("table")
+    pg17 = PostgresAdapter()
+    pg17._server_version = 170002
+    assert "MAINTAIN" in pg17.all_privileges("table")
+
+
+def test_passwords_are_parameters_and_masked():
+    d = desired(principal_password="it's 100%")
+    d_exists = plan(d, current())
+    assert not d_exists.create_principal
+    c = current()
+    c.principal_exists = False
+    statement = PG.render(plan(d, c), d, c)[0]
+    assert statement.text == "CREATE ROLE \"p\" WITH LOGIN PASSWORD '********'"
+    assert statement.template == 'CREATE ROLE "p" WITH LOGIN PASSWORD %s' and statement.params == ("it's 100%",)
+    weird = desired(principal="50%_off", principal_password="x", update_password="always")
+    assert PG.set_password(weird).template == 'ALTER ROLE "50%%_off" WITH PASSWORD %s'
+    diff = grants.diff_result(d, plan(d, c), False)
+    assert "it's" not in str(diff) and "absent" in diff["before"]
+
+
+def test_statements_without_parameters_keep_percent_signs():
+    c = current(tables=["100%"])
+    d = desired(input_schemas=[{"name": "ev", "tables": ["100%"]}])
+    statement = PG.render(plan(d, c), d, c)[-1]
+    assert statement.template == 'GRANT SELECT ON TABLE "ev"."100%" TO "p"' and statement.params is None
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"principal": "x" * 64}, "principal: 'xxx"),
+    ({"principal": ""}, "principal: a name must not be empty"),
+    ({"input_schemas": [{"name": "ev", "tables": ["a\x00"]}]}, "input_schemas[0].tables[0]"),
+    ({"input_schemas": [{"name": "ev", "privileges": ["SELECT, DROP"]}]}, "input_schemas[0].privileges: unknown"),
+    ({"input_schemas": [{"name": "ev", "tables": ["a"], "future_tables": True}]}, "future_tables: applies only"),
+    ({"database_privileges": ["USAGE"]}, "database_privileges: unknown privilege 'USAGE'; accepted: ALL, CONNECT"),
+    ({"principal_type": "role", "principal_password": "x"}, "principal_password: only"),
+    ({"principal": "pg_monitor"}, "principal: 'pg_monitor' is reserved"),
+    ({"principal": "PUBLIC"}, "principal: 'PUBLIC' is reserved"),
+    ({"output_schema": {"name": "pg_temp"}}, "output_schema.name: schema names starting with pg_"),
+])
+def test_bad_options_name_the_option(params, message):
+    with pytest.raises(grants.GrantsError) as err:
+        desired(**params)
+    assert message in str(err.value)
+
+
+def test_missing_objects_fail_before_any_write():
+    c = current(tables=["a"])
+    with pytest.raises(grants.GrantsError, match=r'input_schemas\[1\].name: schema "nope" does not exist'):
+        grants.check_objects(desired(input_schemas=[{"name": "ev"}, {"name": "nope"}]), c)
+    with pytest.raises(grants.GrantsError, match=r'table "ev"."b" does not exist'):
+        grants.check_objects(desired(input_schemas=[{"name": "ev", "tables": ["b"]}]), c)
+    with pytest.raises(grants.GrantsError, match="future_tables_owners"):
+        grants.check_objects(desired(future_tables_owners=["loader"]), c)
+
+
+def test_empty_privilege_lists_mean_none():
+    d = desired(input_schemas=[{"name": "ev", "privileges": [], "schema_privileges": []}])
+    assert d.schema_privileges == {"ev": set()} and d.table_rules == [] and d.default_privileges == {}
+    c = current(tables=["a"])
+    assert plan(d, c).to_grant == []
+
+
+def test_percent_and_quotes_in_every_name_position():
+    name = 'a%s"b%'
+    c = current(tables=[name])
+    c.schemas[name] = "admin"
+    c.tables[name] = {name: "admin"}
+    c.principal_exists = False
+    d = grants.build_desired(dict(principal=name, principal_password="x", database_privileges=["CONNECT"],
+                                  input_schemas=[{"name": name, "tables": [name]}, {"name": "ev"}],
+                                  future_tables_owners=[name], languages=[]), PG)
+    quoted = '"a%s""b%"'
+    assert texts(PG.render(plan(d, c), d, c)) == [
+        "CREATE ROLE %s WITH LOGIN PASSWORD '********'" % quoted,
+        'GRANT CONNECT ON DATABASE "wh" TO %s' % quoted,
+        'GRANT USAGE ON SCHEMA %s TO %s' % (quoted, quoted),
+        'GRANT USAGE ON SCHEMA "ev" TO %s' % quoted,
+        'GRANT SELECT ON ALL TABLES IN SCHEMA "ev" TO %s' % quoted,
+        'GRANT SELECT ON TABLE %s.%s TO %s' % (quoted, quoted, quoted),
+    ]  # no default privileges: the only future-table owner is the principal itself
