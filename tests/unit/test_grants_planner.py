@@ -1,28 +1,10 @@
 """The warehouse-neutral model and planner, and the PostgreSQL renderer, without a server."""
-import os
-import sys
-import tempfile
-
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def _collection_on_path():
-    try:
-        import ansible_collections.rudderstack.profiles.plugins.module_utils.grants  # noqa: F401
-    except ImportError:
-        root = tempfile.mkdtemp(prefix="grants-unit-")
-        os.makedirs(os.path.join(root, "ansible_collections", "rudderstack"))
-        os.symlink(REPO, os.path.join(root, "ansible_collections", "rudderstack", "profiles"))
-        sys.path.insert(0, root)
-
-
-_collection_on_path()
-from ansible_collections.rudderstack.profiles.plugins.module_utils import grants  # noqa: E402
-from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import Grant  # noqa: E402
-from ansible_collections.rudderstack.profiles.plugins.module_utils.grants_postgres import PostgresAdapter  # noqa: E402
-from ansible_collections.rudderstack.profiles.plugins.module_utils.grants_registry import ADAPTERS  # noqa: E402
+from ansible_collections.rudderstack.profiles.plugins.module_utils import grants
+from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import Grant
+from ansible_collections.rudderstack.profiles.plugins.module_utils.grants_postgres import PostgresAdapter
+from ansible_collections.rudderstack.profiles.plugins.module_utils.grants_registry import ADAPTERS
 
 PG = PostgresAdapter()
 

@@ -1,28 +1,13 @@
 """The Redshift adapter on recorded Redshift output (AWS documentation sample rows, see
 fixtures/redshift/*.txt for the source of each) served by a fake connection."""
 import os
-import sys
-import tempfile
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from ansible_collections.rudderstack.profiles.plugins.module_utils import grants
+from ansible_collections.rudderstack.profiles.plugins.module_utils import grants_redshift as rs
+
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "redshift")
-
-
-def _collection_on_path():
-    try:
-        import ansible_collections.rudderstack.profiles.plugins.module_utils.grants  # noqa: F401
-    except ImportError:
-        root = tempfile.mkdtemp(prefix="grants-unit-")
-        os.makedirs(os.path.join(root, "ansible_collections", "rudderstack"))
-        os.symlink(REPO, os.path.join(root, "ansible_collections", "rudderstack", "profiles"))
-        sys.path.insert(0, root)
-
-
-_collection_on_path()
-from ansible_collections.rudderstack.profiles.plugins.module_utils import grants  # noqa: E402
-from ansible_collections.rudderstack.profiles.plugins.module_utils import grants_redshift as rs  # noqa: E402
 
 
 def load_fixture(name):

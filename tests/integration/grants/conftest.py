@@ -1,19 +1,11 @@
 """Fixtures for the profiles_grants integration tests: a fresh database per test on the real
 PostgreSQL server, the server's statement log, and a database with the Redshift catalog model."""
-import sys
 import time
 import uuid
 
 import pytest
 
 from grants_helpers import REDSHIFT_MODEL, StatementLog, reconnect, run_sql
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _collection_importable(collections_path):
-    """module_utils import as ansible_collections.rudderstack.profiles... in direct calls."""
-    if collections_path not in sys.path:
-        sys.path.insert(0, collections_path)
 
 
 @pytest.fixture
