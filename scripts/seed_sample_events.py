@@ -12,6 +12,7 @@ import sys
 import psycopg2
 
 DBNAME = "analytics"
+# Expected from pb's sample project: {u1, a1, a2, u1@example.com}, {a3}, {u2, a4}.
 IDENTIFIES = [
     ("u1", "a1", "U1@Example.com", "2026-01-01 10:00"),
     ("u1", "a2", None, "2026-01-03 10:00"),

@@ -1,12 +1,14 @@
 """End to end with the real pb against a real PostgreSQL: a connection written by
-profiles_siteconfig, a project laid down by profiles_project pointing at seeded tables, then `pb validate access`, `pb compile`
-and `pb run`, and the id-stitcher's tables and rows checked in the catalog."""
+profiles_siteconfig, a project laid down by profiles_project pointing at seeded tables, then
+`pb validate access`, `pb compile` and `pb run`, and the id-stitcher's tables and rows checked
+in the catalog."""
 import os
 import subprocess
 import time
 
 import pytest
 import yaml
+from seed_sample_events import IDENTIFIES, TRACKS  # scripts/, on sys.path via conftest
 
 PB_BIN = os.environ.get("PB_BIN")
 pytestmark = pytest.mark.skipif(not PB_BIN, reason="PB_BIN is not set (path to the real pb, e.g. .venv-pb/bin/pb)")
@@ -18,19 +20,9 @@ CONNECTION = "local_pg"
 PB_ENV = {"SF_DISABLE_MINICORE": "true", "SNOWFLAKE_DISABLE_PLATFORM_DETECTION": "true"}
 
 
-# Two anonymous ids linked to user u1 (one by an identify, one by a later identify), an email
-# of u1, a lone anonymous visitor and a second user with one anonymous id.
-IDENTIFIES = [
-    ("u1", "a1", "U1@Example.com", "2026-01-01 10:00"),
-    ("u1", "a2", None, "2026-01-03 10:00"),
-    ("u2", "a4", None, "2026-01-04 10:00"),
-]
-TRACKS = [
-    (None, "a1", "2026-01-01 09:00", "page"),
-    (None, "a2", "2026-01-02 09:00", "page"),
-    (None, "a3", "2026-01-02 12:00", "page"),
-    ("u2", "a4", "2026-01-05 09:00", "order"),
-]
+# The sample events of the local onboarding run (scripts/seed_sample_events.py): two anonymous ids
+# linked to user u1 (one by an identify, one by a later identify), an email of u1, a lone anonymous
+# visitor and a second user with one anonymous id.
 EXPECTED_CLUSTERS = [
     {("user_id", "u1"), ("anonymous_id", "a1"), ("anonymous_id", "a2"), ("email", "u1@example.com")},
     {("anonymous_id", "a3")},
