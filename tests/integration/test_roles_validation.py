@@ -1,0 +1,186 @@
+"""Bad input to the pyenv and profiles_cli roles, run for real on localhost through
+ansible-playbook: each case must fail before anything is installed, with a message that names what
+to change. The molecule scenario (extensions/molecule/workstation) covers the successful paths.
+
+Nothing here installs on this machine: the pyenv cases read the machine's existing pyenv (kept as
+is, no build dependencies, no shell init, no virtualenv) and run in check mode where a build could
+start; the profiles_cli cases use throwaway virtualenvs under pytest's tmp dir."""
+import glob
+import os
+import shutil
+import subprocess
+
+import pytest
+
+
+def _machine_pyenv_root():
+    pyenv = shutil.which("pyenv")
+    if pyenv:
+        try:
+            return subprocess.run([pyenv, "root"], capture_output=True, text=True, check=True).stdout.strip()
+        except subprocess.CalledProcessError:
+            return None
+    root = os.path.expanduser("~/.pyenv")
+    return root if os.path.exists(os.path.join(root, "bin", "pyenv")) else None
+
+
+PYENV_ROOT = _machine_pyenv_root()
+needs_pyenv = pytest.mark.skipif(not PYENV_ROOT, reason="needs an existing pyenv checkout on this machine")
+
+
+def _installed_versions(prefix):
+    if not PYENV_ROOT:
+        return []
+    names = [os.path.basename(p) for p in glob.glob(os.path.join(PYENV_ROOT, "versions", prefix + ".*"))]
+    return sorted((n for n in names if all(part.isdigit() for part in n.split("."))),
+                  key=lambda v: tuple(int(x) for x in v.split(".")))
+
+
+def _pyenv(*args):
+    env = dict(os.environ, PYENV_ROOT=PYENV_ROOT)
+    return subprocess.run([os.path.join(PYENV_ROOT, "bin", "pyenv")] + list(args), env=env,
+                          capture_output=True, text=True)
+
+
+def _role(name, role_vars, tasks_after=()):
+    return [{"name": "role under test", "ansible.builtin.include_role": {"name": "rudderstack.profiles." + name},
+             "vars": role_vars}] + list(tasks_after)
+
+
+def _failure(results):
+    failed = [r for r in results if r.get("failed")]
+    assert failed, "expected a failure, got: %s" % [r.get("msg") for r in results]
+    return failed[-1]["msg"]  # a rescued task reports its failure first
+
+
+# Keeps the pyenv role away from everything that would change this machine.
+def _pyenv_read_only(**extra):
+    role_vars = {
+        "pyenv_root": PYENV_ROOT,
+        "pyenv_install_build_dependencies": False,
+        "pyenv_shell_init": False,
+        "pyenv_virtualenv_name": "",
+    }
+    role_vars.update(extra)
+    return role_vars
+
+
+def test_pyenv_rejects_unsupported_os_family(ansible, tmp_path):
+    root = tmp_path / "pyenv"
+    results = ansible.playbook(
+        _role("pyenv", {"pyenv_root": str(root), "pyenv_git_url": "file:///nonexistent"}),
+        extra_vars={"ansible_facts": {"os_family": "Solaris", "distribution": "SmartOS", "user_id": "root"}})
+    msg = _failure(results)
+    assert "OS family Solaris (SmartOS) is not supported" in msg
+    assert "Debian, RedHat, Darwin" in msg
+    assert "pyenv_install_build_dependencies: false" in msg
+    assert not root.exists()
+
+
+@pytest.mark.parametrize("bad,needle", [
+    (3.1, "must be a quoted string"),
+    ("3.11; rm -rf /", "must be a quoted string"),
+])
+def test_pyenv_rejects_malformed_python_version(ansible, tmp_path, bad, needle):
+    results = ansible.playbook(_role("pyenv", {"pyenv_root": str(tmp_path / "pyenv"),
+                                                "pyenv_python_version": bad}))
+    assert needle in _failure(results)
+    assert not (tmp_path / "pyenv").exists()
+
+
+@needs_pyenv
+def test_pyenv_rejects_python_version_pyenv_does_not_know(ansible):
+    before = sorted(os.listdir(os.path.join(PYENV_ROOT, "versions")))
+    results = ansible.playbook(_role("pyenv", _pyenv_read_only(pyenv_python_version="3.99.1")))
+    msg = _failure(results)
+    assert "Python '3.99.1' (pyenv_python_version) is not a version pyenv" in msg
+    assert "pyenv install --list" in msg
+    assert sorted(os.listdir(os.path.join(PYENV_ROOT, "versions"))) == before
+
+
+@needs_pyenv
+def test_pyenv_prefix_prefers_the_newest_installed_patch_release(ansible):
+    installed = _installed_versions("3.11")
+    if not installed:
+        pytest.skip("no 3.11.x installed in the machine's pyenv")
+    results = ansible.playbook(
+        _role("pyenv", _pyenv_read_only(pyenv_python_version="3.11"),
+              [{"name": "show", "ansible.builtin.debug": {"var": "pyenv_facts"}}]),
+        check=True)
+    assert not [r for r in results if r.get("failed")], [r.get("msg") for r in results if r.get("failed")]
+    facts = results[-1]["pyenv_facts"]
+    assert facts["python_version"] == installed[-1]
+    assert facts["install_kind"] == "git"
+    assert facts["root"] == PYENV_ROOT
+
+
+@needs_pyenv
+def test_pyenv_prefix_resolves_to_newest_known_release_before_building(ansible):
+    prefix = "3.14"
+    if _installed_versions(prefix):
+        pytest.skip("3.14.x already installed here")
+    expected = _pyenv("latest", "--known", prefix).stdout.strip()
+    assert expected.startswith(prefix + ".")
+    results = ansible.playbook(
+        _role("pyenv", _pyenv_read_only(pyenv_python_version=prefix),
+              [{"name": "show", "ansible.builtin.debug": {"var": "pyenv_facts"}}]),
+        check=True)
+    assert not [r for r in results if r.get("failed")], [r.get("msg") for r in results if r.get("failed")]
+    assert results[-1]["pyenv_facts"]["python_version"] == expected
+    # check mode: the build was planned, not run
+    assert not os.path.exists(os.path.join(PYENV_ROOT, "versions", expected))
+
+
+def _python312():
+    found = glob.glob(os.path.join(PYENV_ROOT or "/nonexistent", "versions", "3.12.*", "bin", "python3.12"))
+    return sorted(found)[-1] if found else shutil.which("python3.12")
+
+
+def _profiles_cli_vars(venv, **extra):
+    role_vars = {"profiles_cli_virtualenv": str(venv), "profiles_cli_shell_init": False,
+                 "profiles_cli_pb_wrapper": ""}
+    role_vars.update(extra)
+    return role_vars
+
+
+def test_profiles_cli_fails_early_when_python_cannot_host_mlcorelib(ansible, tmp_path):
+    python = _python312()
+    if not python:
+        pytest.skip("needs a Python 3.12 interpreter")
+    venv = tmp_path / "venv312"
+    # No pip in it: if the role got as far as pip, the run would fail differently.
+    subprocess.run([python, "-m", "venv", "--without-pip", str(venv)], check=True)
+    results = ansible.playbook(_role("profiles_cli", _profiles_cli_vars(venv, profiles_cli_mlcorelib=True)))
+    msg = _failure(results)
+    assert "runs Python 3.12." in msg
+    assert "profiles-mlcorelib needs Python >=3.9,<3.12" in msg
+    assert "profiles_cli_mlcorelib: false" in msg
+    assert "profiles-rudderstack needs" not in msg
+    assert not glob.glob(str(venv / "lib" / "python3.12" / "site-packages" / "profiles*"))
+
+
+def test_profiles_cli_rejects_a_missing_virtualenv(ansible, tmp_path):
+    results = ansible.playbook(_role("profiles_cli", _profiles_cli_vars(tmp_path / "nope")))
+    msg = _failure(results)
+    assert str(tmp_path / "nope") + "/bin/python does not run" in msg
+    assert "pyenv_virtualenv_name" in msg
+
+
+def test_profiles_cli_rejects_a_malformed_version(ansible, tmp_path):
+    results = ansible.playbook(_role("profiles_cli", _profiles_cli_vars(
+        tmp_path / "venv", profiles_cli_rudderstack_version="0.26.4 or newer")))
+    msg = _failure(results)
+    assert "an exact version" in msg and "profiles_cli_rudderstack_version=0.26.4 or newer" in msg
+
+
+def test_profiles_cli_explains_a_release_that_does_not_exist(ansible, tmp_path):
+    venv = tmp_path / "venv"
+    subprocess.run(["python3", "-m", "venv", str(venv)], check=True)
+    results = ansible.playbook(_role("profiles_cli", _profiles_cli_vars(
+        venv, profiles_cli_rudderstack_version="0.0.999", profiles_cli_pycorelib=False,
+        profiles_cli_pip_ca_bundle="/etc/ssl/certs/ca-certificates.crt")))
+    msg = _failure(results)
+    assert "pip could not install profiles-rudderstack==0.0.999" in msg
+    assert "No matching distribution found for profiles-rudderstack==0.0.999" in msg
+    assert "Change profiles_cli_rudderstack_version" in msg
+    assert not glob.glob(str(venv / "lib" / "python3*" / "site-packages" / "profiles*"))
