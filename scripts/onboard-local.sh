@@ -17,7 +17,10 @@ mkdir -p "$COLLECTIONS/ansible_collections/rudderstack"
 ln -sfn "$ROOT" "$COLLECTIONS/ansible_collections/rudderstack/profiles"
 
 echo "== local PostgreSQL"
-"$PY" scripts/local_postgres.py start "$STATE/postgres" > "$STATE/pg.json"
+# As root the server runs as the postgres user, which cannot enter root's home.
+PGDIR=$STATE/postgres
+[ "$(id -u)" != 0 ] || PGDIR=/var/lib/rudderstack-profiles/postgres
+"$PY" scripts/local_postgres.py start "$PGDIR" > "$STATE/pg.json"
 [ -s "$STATE/principal_password" ] || (umask 077; "$PY" -c 'import secrets; print(secrets.token_urlsafe(24))' > "$STATE/principal_password")
 "$PY" scripts/seed_sample_events.py "$STATE/pg.json"
 "$PY" - "$STATE" > "$STATE/vars.json" <<'PY'
@@ -38,7 +41,13 @@ echo "== the real pb in the onboarded project"
 PB=$(pyenv root)/versions/profiles/bin/pb
 cd ~/profiles-project
 for cmd in "validate access" "compile" "run"; do
-  echo "-- pb $cmd"
-  SF_DISABLE_MINICORE=true timeout 300 "$PB" $cmd | tail -3
+  # pb logs to stderr; keep its whole output beside the other state, print its verdict.
+  log=$STATE/pb-${cmd// /-}.log
+  start=$SECONDS
+  if SF_DISABLE_MINICORE=true SNOWFLAKE_DISABLE_PLATFORM_DETECTION=true timeout 300 "$PB" $cmd > "$log" 2>&1; then
+    echo "pb $cmd: ok in $((SECONDS - start)) s ($(grep -E 'Models Processed|Program completed' "$log" | tr -s ' ' | paste -sd' '))"
+  else
+    echo "pb $cmd: FAILED, see $log"; tail -20 "$log"; exit 1
+  fi
 done
 "$PY" "$ROOT/scripts/seed_sample_events.py" "$STATE/pg.json" --show-stitched

@@ -6,6 +6,7 @@ RudderStack's event stream, and the pgcrypto extension pb calls (digest()). Idem
 
 Usage: seed_sample_events.py PG_JSON [--show-stitched]
 """
+import contextlib
 import json
 import sys
 
@@ -26,19 +27,23 @@ TRACKS = [
 ]
 
 
-def connect(pg, dbname):
+@contextlib.contextmanager
+def cursor(pg, dbname):
     conn = psycopg2.connect(host=pg["host"], port=pg["port"], user=pg["user"],
                             password=pg["password"], dbname=dbname)
     conn.autocommit = True
-    return conn
+    try:
+        yield conn.cursor()
+    finally:
+        conn.close()
 
 
 def seed(pg):
-    with connect(pg, "postgres") as conn, conn.cursor() as cur:
+    with cursor(pg, "postgres") as cur:
         cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DBNAME,))
         if not cur.fetchone():
             cur.execute("CREATE DATABASE " + DBNAME)
-    with connect(pg, DBNAME) as conn, conn.cursor() as cur:
+    with cursor(pg, DBNAME) as cur:
         cur.execute("CREATE EXTENSION IF NOT EXISTS pgcrypto SCHEMA public")
         cur.execute("CREATE SCHEMA IF NOT EXISTS website_eventstream")
         cur.execute("CREATE TABLE IF NOT EXISTS website_eventstream.identifies "
@@ -56,7 +61,7 @@ def seed(pg):
 
 
 def show_stitched(pg):
-    with connect(pg, DBNAME) as conn, conn.cursor() as cur:
+    with cursor(pg, DBNAME) as cur:
         cur.execute("SELECT user_main_id, string_agg(other_id_type || '=' || other_id, ', ' "
                     "ORDER BY other_id_type, other_id) FROM rs_profiles.user_id_stitcher "
                     "GROUP BY user_main_id ORDER BY 2")
