@@ -72,6 +72,8 @@ class AnsibleRunner:
     def __init__(self, collections_path, workdir):
         self.collections_path = collections_path
         self.workdir = workdir
+        self.last_task_names = []   # names of the tasks of the last playbook run, in order
+        self.last_stats = {}        # its recap (ok, changed, failures, ...)
 
     def env(self, extra=None):
         env = dict(os.environ)
@@ -87,9 +89,10 @@ class AnsibleRunner:
         env.update(extra or {})
         return env
 
-    def playbook(self, tasks, check=False, diff=False, extra_env=None, extra_vars=None):
+    def playbook(self, tasks, check=False, diff=False, extra_env=None, extra_vars=None,
+                 gather_facts=False):
         """Run ``tasks`` (list of task dicts) in one play; return the list of task results."""
-        play = [{"hosts": "localhost", "gather_facts": False, "tasks": tasks,
+        play = [{"hosts": "localhost", "gather_facts": gather_facts, "tasks": tasks,
                  "vars": {"ansible_python_interpreter": sys.executable}}]
         path = os.path.join(self.workdir, "play.yml")
         with open(path, "w") as f:
@@ -108,7 +111,10 @@ class AnsibleRunner:
         except ValueError:
             raise AssertionError("ansible-playbook printed no JSON (rc %d):\n%s\n%s"
                                  % (proc.returncode, proc.stdout[-4000:], proc.stderr[-4000:]))
-        return [t["hosts"]["localhost"] for t in report["plays"][0]["tasks"]]
+        tasks = report["plays"][0]["tasks"]
+        self.last_task_names = [t["task"]["name"] for t in tasks]
+        self.last_stats = report["stats"]["localhost"]
+        return [t["hosts"]["localhost"] for t in tasks]
 
     def module(self, name, args, check=False, diff=False, extra_env=None):
         """Run one module once; return its result dict (``failed`` set on failure)."""
