@@ -184,3 +184,15 @@ def test_profiles_cli_explains_a_release_that_does_not_exist(ansible, tmp_path):
     assert "No matching distribution found for profiles-rudderstack==0.0.999" in msg
     assert "Change profiles_cli_rudderstack_version" in msg
     assert not glob.glob(str(venv / "lib" / "python3*" / "site-packages" / "profiles*"))
+
+
+def test_profiles_cli_check_mode_plans_without_installing(ansible, tmp_path):
+    venv = tmp_path / "venv"
+    subprocess.run(["python3", "-m", "venv", str(venv)], check=True)
+    results = ansible.playbook(_role("profiles_cli", _profiles_cli_vars(
+        venv, profiles_cli_pycorelib=False, profiles_cli_pip_ca_bundle="/etc/ssl/certs/ca-certificates.crt")),
+        check=True)
+    assert not [r for r in results if r.get("failed")], [r.get("msg") for r in results if r.get("failed")]
+    pip = [r for r in results if r.get("action") == "ansible.builtin.pip"]
+    assert pip and pip[0]["changed"] is True
+    assert not glob.glob(str(venv / "lib" / "python3*" / "site-packages" / "profiles*"))
