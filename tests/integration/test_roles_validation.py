@@ -39,7 +39,7 @@ def _installed_versions(prefix):
 def _pyenv(*args):
     env = dict(os.environ, PYENV_ROOT=PYENV_ROOT)
     return subprocess.run([os.path.join(PYENV_ROOT, "bin", "pyenv")] + list(args), env=env,
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, check=False)
 
 
 def _role(name, role_vars, tasks_after=()):
@@ -82,8 +82,8 @@ def test_pyenv_rejects_unsupported_os_family(ansible, tmp_path):
     ("3.11; rm -rf /", "must be a quoted string"),
 ])
 def test_pyenv_rejects_malformed_python_version(ansible, tmp_path, bad, needle):
-    results = ansible.playbook(_role("pyenv", {"pyenv_root": str(tmp_path / "pyenv"),
-                                                "pyenv_python_version": bad}))
+    role_vars = {"pyenv_root": str(tmp_path / "pyenv"), "pyenv_python_version": bad}
+    results = ansible.playbook(_role("pyenv", role_vars))
     assert needle in _failure(results)
     assert not (tmp_path / "pyenv").exists()
 
