@@ -39,7 +39,7 @@ def _installed_versions(prefix):
 def _pyenv(*args):
     env = dict(os.environ, PYENV_ROOT=PYENV_ROOT)
     return subprocess.run([os.path.join(PYENV_ROOT, "bin", "pyenv")] + list(args), env=env,
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, check=False)
 
 
 def _role(name, role_vars, tasks_after=()):
@@ -82,8 +82,8 @@ def test_pyenv_rejects_unsupported_os_family(ansible, tmp_path):
     ("3.11; rm -rf /", "must be a quoted string"),
 ])
 def test_pyenv_rejects_malformed_python_version(ansible, tmp_path, bad, needle):
-    results = ansible.playbook(_role("pyenv", {"pyenv_root": str(tmp_path / "pyenv"),
-                                                "pyenv_python_version": bad}))
+    role_vars = {"pyenv_root": str(tmp_path / "pyenv"), "pyenv_python_version": bad}
+    results = ansible.playbook(_role("pyenv", role_vars))
     assert needle in _failure(results)
     assert not (tmp_path / "pyenv").exists()
 
@@ -183,4 +183,16 @@ def test_profiles_cli_explains_a_release_that_does_not_exist(ansible, tmp_path):
     assert "pip could not install profiles-rudderstack==0.0.999" in msg
     assert "No matching distribution found for profiles-rudderstack==0.0.999" in msg
     assert "Change profiles_cli_rudderstack_version" in msg
+    assert not glob.glob(str(venv / "lib" / "python3*" / "site-packages" / "profiles*"))
+
+
+def test_profiles_cli_check_mode_plans_without_installing(ansible, tmp_path):
+    venv = tmp_path / "venv"
+    subprocess.run(["python3", "-m", "venv", str(venv)], check=True)
+    results = ansible.playbook(_role("profiles_cli", _profiles_cli_vars(
+        venv, profiles_cli_pycorelib=False, profiles_cli_pip_ca_bundle="/etc/ssl/certs/ca-certificates.crt")),
+        check=True)
+    assert not [r for r in results if r.get("failed")], [r.get("msg") for r in results if r.get("failed")]
+    pip = [r for r in results if r.get("action") == "ansible.builtin.pip"]
+    assert pip and pip[0]["changed"] is True
     assert not glob.glob(str(venv / "lib" / "python3*" / "site-packages" / "profiles*"))
