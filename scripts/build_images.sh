@@ -18,7 +18,10 @@ set -euo pipefail
 MIRRORS=${PROFILES_MOLECULE_MIRRORS:-/var/cache/rudderstack-profiles/molecule-mirrors}
 IMAGE=${PROFILES_MOLECULE_IMAGE:-localhost/rudderstack-profiles-molecule}
 SUITES=${PROFILES_MOLECULE_SUITES:-bookworm trixie}
-DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+# The Debian mirror this machine's apt already uses (first URI of its sources), unless given.
+DEBIAN_MIRROR=${DEBIAN_MIRROR:-$(awk '/^URIs:/ && $2 !~ /security/ {print $2; exit}' /etc/apt/sources.list.d/*.sources 2>/dev/null || true)}
+[ -n "$DEBIAN_MIRROR" ] || DEBIAN_MIRROR=$(awk '$1 == "deb" && $2 !~ /^\[/ {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
+[ -n "$DEBIAN_MIRROR" ] || { echo "no Debian mirror found in apt sources: set DEBIAN_MIRROR"; exit 1; }
 CPYTHON_VERSION=3.11.2    # what bookworm's python3.11 source package ships as its orig tarball
 CPYTHON_SHA256=2411c74bda5bbcfcddaf4531f66d1adc73f247f529aee981b029513aefdbf849  # python.org Python-3.11.2.tgz
 
