@@ -62,5 +62,6 @@ suite changelog changelog
 if [ -x tests/molecule/run.sh ]; then suite molecule bash tests/molecule/run.sh; fi
 
 rm -rf "$COLL_ROOT"
-printf '\nsuites: %d passed, %d failed %s\n' "$PASSED" "$FAILED" "${FAILED_SUITES[*]:-}"
+[ "$FAILED" -eq 0 ] || echo "failed suites: ${FAILED_SUITES[*]}"
+printf '\nsuites: %d passed, %d failed\n' "$PASSED" "$FAILED"
 [ "$FAILED" -eq 0 ]
