@@ -338,7 +338,9 @@ def _read(path):
         return f.read()
 
 
-def _write_atomic(path, text):
+def _write_atomic(path, text, move_file=os.rename):
+    """Write ``text`` to a temporary file beside ``path`` and move it over ``path`` with
+    ``move_file`` (the module passes AnsibleModule.atomic_move: SELinux context, fallbacks)."""
     folder = os.path.dirname(path)
     mode = os.stat(path).st_mode & 0o7777 if os.path.exists(path) else 0o644
     fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".")
@@ -346,14 +348,14 @@ def _write_atomic(path, text):
         with os.fdopen(fd, "w") as f:
             f.write(text)
         os.chmod(tmp, mode)
-        os.rename(tmp, path)
+        move_file(tmp, path)
     except Exception:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
 
 
-def apply_settings(project_dir, settings, write=True):
+def apply_settings(project_dir, settings, write=True, move_file=os.rename):
     """Edit the managed settings in ``project_dir``; return the changed files (relative)."""
     changed = []
     for rel, edit in ((PROJECT_FILE, edit_project_text), (INPUTS_FILE, edit_inputs_text)):
@@ -367,7 +369,7 @@ def apply_settings(project_dir, settings, write=True):
         if new != old:
             changed.append(rel)
             if write:
-                _write_atomic(path, new)
+                _write_atomic(path, new, move_file)
     return changed
 
 
@@ -430,7 +432,7 @@ class ProjectTask:
     """Lay down / update one project. ``find_pb`` is called (once) only when pb is needed."""
 
     def __init__(self, path, connection, siteconfig_path, settings, migrate=False, lint=False,
-                 timeout=pb_cli.DEFAULT_TIMEOUT, find_pb=None, check_mode=False):
+                 timeout=pb_cli.DEFAULT_TIMEOUT, find_pb=None, check_mode=False, move_file=os.rename):
         self.path = os.path.abspath(os.path.expanduser(path))
         self.connection = connection
         self.siteconfig = os.path.abspath(os.path.expanduser(siteconfig_path))
@@ -440,6 +442,7 @@ class ProjectTask:
         self.timeout = timeout
         self.find_pb = find_pb or pb_cli.find_pb
         self.check_mode = check_mode
+        self.move_file = move_file
         self.commands = []
         self.warnings = []
         self._pb = None
@@ -481,7 +484,7 @@ class ProjectTask:
                 raise ProjectError("pb init pb-project wrote no %s" % PROJECT_FILE)
             created = sorted(os.path.relpath(os.path.join(d, f), staged)
                              for d, _dirs, files in os.walk(staged) for f in files)
-            apply_settings(staged, self.settings, write=True)
+            apply_settings(staged, self.settings, write=True, move_file=self.move_file)
             if os.path.isdir(self.path):
                 os.rmdir(self.path)  # empty (checked before)
             os.rename(staged, self.path)
@@ -573,7 +576,8 @@ class ProjectTask:
                                     == os.path.realpath(self.path)):
                     link_removed = True
                     plan.append("remove the self-pointing %s symlink" % MIGRATION_LINK)
-            files = apply_settings(work, self.settings, write=bool(scratch_root) or not self.check_mode)
+            files = apply_settings(work, self.settings, write=bool(scratch_root) or not self.check_mode,
+                                   move_file=self.move_file)
             files = sorted(set(files) | set(self.migrated_files))
             if files:
                 plan.append("edit managed settings in %s" % ", ".join(files))

@@ -222,7 +222,7 @@ def main():
     task = project.ProjectTask(
         path=params["path"], connection=params["connection"], siteconfig_path=params["siteconfig_path"],
         settings=settings, migrate=params["migrate"], lint=params["lint"], timeout=params["timeout"],
-        find_pb=find_pb, check_mode=module.check_mode)
+        find_pb=find_pb, check_mode=module.check_mode, move_file=module.atomic_move)
     try:
         result = task.run()
     except (project.ProjectError, pb_cli.PbError) as exc:
