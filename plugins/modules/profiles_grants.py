@@ -19,6 +19,9 @@ description:
   - Reads the current privileges first (a fixed number of queries, independent of the number of
     tables), computes a plan (to grant, to revoke, unchanged) and sends only the difference, all in
     one transaction - if any statement fails, nothing of the run is applied.
+  - Passwords never travel in clear text in a statement (so the server's statement log never shows
+    them) - on PostgreSQL the SCRAM-SHA-256 verifier is computed by libpq where the module runs and
+    sent instead, on Redshift the documented MD5 hash string.
   - Only explicit grants to the principal are counted; rights through PUBLIC or role membership
     are not. Privileges on objects the principal owns count as held and are never revoked.
   - Each warehouse is one adapter; O(warehouse) lists them. Connection options differ per
@@ -268,6 +271,14 @@ plan:
       returned: always
 read_round_trips:
   description: Queries sent to read the current state (independent of the number of tables).
+  returned: always
+  type: int
+  sample: 1
+attempts:
+  description:
+    - Times the state was read and the plan applied. More than 1 when a concurrent run changed
+      the same objects first; the losing run was rolled back, read the state again and applied
+      what was still missing.
   returned: always
   type: int
   sample: 1

@@ -16,9 +16,18 @@ from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.sql im
 PSYCOPG2_IMPORT_ERROR = None
 try:
     import psycopg2
+    import psycopg2.extensions
 except ImportError:
     psycopg2 = None
     PSYCOPG2_IMPORT_ERROR = traceback.format_exc()
+
+# SQLSTATEs that mean a concurrent run changed the same objects first: the role or schema now
+# exists (duplicate_object, duplicate_schema, unique_violation on a catalog index), or the
+# server gave up on the race (serialization_failure, deadlock_detected).
+CONFLICT_SQLSTATES = ("42710", "42P06", "23505", "40001", "40P01")
+# Two sessions updating one catalog row (GRANTs on one object) fail with an internal error
+# (XX000) that has no SQLSTATE of its own.
+CONFLICT_MESSAGES = ("tuple concurrently updated", "tuple concurrently deleted")
 
 SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 
@@ -49,6 +58,14 @@ class LibpqAdapter(SqlAdapter):
     @classmethod
     def client_import_error(cls):
         return PSYCOPG2_IMPORT_ERROR
+
+    @classmethod
+    def client_errors(cls):
+        return (psycopg2.Error,) if psycopg2 is not None else ()
+
+    def is_conflict(self, exc):
+        code = getattr(exc, "pgcode", None)
+        return code in CONFLICT_SQLSTATES or any(m in str(exc) for m in CONFLICT_MESSAGES)
 
     def connect_kwargs(self):
         """psycopg2.connect() keyword arguments (unset ones left to libpq)."""
