@@ -40,8 +40,8 @@ attributes:
 options:
   principal:
     description:
-      - The user or role that pb connects as (or that is granted to it).
-    type: str
+      - The user or role that pb connects as (or that is granted to it). A string.
+    type: raw
     required: true
   principal_password:
     description:
@@ -63,8 +63,8 @@ options:
     type: dict
     suboptions:
       name:
-        description: Schema name (case-sensitive, always quoted).
-        type: str
+        description: Schema name (a string; case-sensitive, always quoted).
+        type: raw
         required: true
       create:
         description: Create the schema if missing. If V(false), a missing schema fails the task.
@@ -103,8 +103,8 @@ options:
     default: []
     suboptions:
       name:
-        description: Schema name.
-        type: str
+        description: Schema name (a string).
+        type: raw
         required: true
       tables:
         description:
@@ -112,7 +112,7 @@ options:
           - An empty list grants only the schema privileges (for example USAGE on C(public),
             where PostgreSQL's C(pgcrypto) functions that pb calls usually live).
         type: list
-        elements: str
+        elements: raw
       privileges:
         description: Table privileges.
         type: list
@@ -135,7 +135,7 @@ options:
         creates the event tables.
       - Defaults to O(login_user).
     type: list
-    elements: str
+    elements: raw
   database_privileges:
     description:
       - Privileges on the connected database (O(login_db)).
@@ -150,7 +150,7 @@ options:
         C(pb validate access). AWS stops new Python UDFs, but the grant is still documented;
         set V([]) to skip it. Default for V(postgres) is none.
     type: list
-    elements: str
+    elements: raw
   mode:
     description:
       - V(append) only adds privileges.
@@ -167,6 +167,8 @@ options:
     choices: [present, absent]
     default: present
 notes:
+  - Names (of the principal, schemas, tables, owners and languages) must be strings; a list, number
+    or mapping given for a name is rejected, never turned into text that would become a name.
   - Names are always quoted and kept exactly as written; names the warehouse cannot store unchanged
     (NUL, too long, upper case on Redshift) are rejected with the option named.
   - On Redshift, state is read from C(pg_user), C(pg_namespace), C(pg_class) and the
@@ -293,13 +295,15 @@ from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model 
 def argument_spec():
     spec = registry.argument_spec()
     spec.update(
-        principal=dict(type="str", required=True),
+        # Names are "raw": Ansible would turn a list or a number into text silently, and that text
+        # would become a role or schema name; model.validate_identifier rejects non-strings.
+        principal=dict(type="raw", required=True),
         principal_type=dict(type="str", choices=registry.principal_types()),
         principal_password=dict(type="str", no_log=True),
         update_password=dict(type="str", default="on_create", choices=["on_create", "always"],
                              no_log=False),
         output_schema=dict(type="dict", options=dict(
-            name=dict(type="str", required=True),
+            name=dict(type="raw", required=True),
             create=dict(type="bool", default=True),
             owned_by_principal=dict(type="bool", default=False),
             privileges=dict(type="list", elements="str", default=["ALL"]),
@@ -307,15 +311,15 @@ def argument_spec():
             future_tables=dict(type="bool", default=True),
         )),
         input_schemas=dict(type="list", elements="dict", default=[], options=dict(
-            name=dict(type="str", required=True),
-            tables=dict(type="list", elements="str"),
+            name=dict(type="raw", required=True),
+            tables=dict(type="list", elements="raw"),
             privileges=dict(type="list", elements="str", default=["SELECT"]),
             schema_privileges=dict(type="list", elements="str", default=["USAGE"]),
             future_tables=dict(type="bool"),
         )),
-        future_tables_owners=dict(type="list", elements="str"),
+        future_tables_owners=dict(type="list", elements="raw"),
         database_privileges=dict(type="list", elements="str"),
-        languages=dict(type="list", elements="str"),
+        languages=dict(type="list", elements="raw"),
         mode=dict(type="str", default="append", choices=["append", "exclusive"]),
         state=dict(type="str", default="present", choices=["present", "absent"]),
     )

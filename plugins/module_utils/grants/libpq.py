@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
 import traceback
 
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.adapter import option
@@ -28,6 +29,18 @@ CONFLICT_SQLSTATES = ("42710", "42P06", "23505", "40001", "40P01")
 # Two sessions updating one catalog row (GRANTs on one object) fail with an internal error
 # (XX000) that has no SQLSTATE of its own.
 CONFLICT_MESSAGES = ("tuple concurrently updated", "tuple concurrently deleted")
+
+# What to change when libpq cannot connect, by the words of its message (libpq has no error
+# codes for these): the options to look at first.
+CONNECT_HINTS = (
+    (("password authentication failed", "no password supplied", "role \"", "pg_hba.conf"),
+     "check login_user and login_password"),
+    (("database \"",), "check login_db"),
+    (("timeout expired", "Connection refused", "could not translate host name", "No route to host",
+      "Network is unreachable", "could not connect"),
+     "check login_host and login_port, and that the warehouse accepts connections from this host"),
+    (("SSL", "certificate"), "check sslmode and ssl_rootcert"),
+)
 
 SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 
@@ -85,13 +98,33 @@ class LibpqAdapter(SqlAdapter):
 
     def connect(self):
         """Open a connection in a transaction; on failure name host, port, database and user
-        (never the password)."""
+        (never the password) and the options to check."""
         kwargs = self.connect_kwargs()
+        check_root_certificate(kwargs.get("sslrootcert"))
         try:
             self.conn = psycopg2.connect(**kwargs)
         except psycopg2.Error as exc:
             where = "%s:%s database %s as %s" % (kwargs.get("host", "(local socket)"), kwargs.get("port"),
                                                  kwargs.get("dbname", "(default)"), kwargs.get("user", "(default)"))
-            raise GrantsError("cannot connect to the %s warehouse at %s (connect_timeout %ss): %s"
-                              % (self.NAME, where, kwargs.get("connect_timeout"), str(exc).strip()))
+            message = " ".join(str(exc).split())
+            hint = next((h for words, h in CONNECT_HINTS if any(w in message for w in words)),
+                        "check the connection options")
+            raise GrantsError("cannot connect to the %s warehouse at %s (connect_timeout %ss): %s; %s"
+                              % (self.NAME, where, kwargs.get("connect_timeout"), message, hint))
         self.conn.autocommit = False
+
+
+def check_root_certificate(path):
+    """ssl_rootcert must be a readable PEM file (or libpq's ``system``): libpq reads it only
+    once the server speaks TLS, and then fails with a message that does not name the option."""
+    if not path or path == "system":
+        return
+    try:
+        with open(os.path.expanduser(path), "rb") as handle:
+            head = handle.read(1 << 20)
+    except (IOError, OSError) as exc:
+        raise GrantsError("ssl_rootcert: cannot read %s (%s); give the CA certificate file that signed "
+                          "the warehouse's server certificate" % (path, exc.strerror or exc))
+    if b"-----BEGIN CERTIFICATE-----" not in head:
+        raise GrantsError("ssl_rootcert: %s holds no PEM certificate (-----BEGIN CERTIFICATE-----); give "
+                          "the CA certificate file that signed the warehouse's server certificate" % path)

@@ -1,0 +1,408 @@
+"""Machinery of the safety suite: the secret scanner, snapshots of a directory tree and of the
+warehouse catalog, the server's statement log, ansible-playbook runs with -vvv, and the warehouse
+rows every table-driven test iterates over.
+
+A warehouse that lands later is one more row in WAREHOUSES: a class with the hooks WarehouseRow
+declares (how to prepare a database or stand-in, the module options that connect as the admin,
+a snapshot of its state). Tests that need SQL-level fault injection (locks held by another
+session, cancelled or terminated backends) use only the rows with ``sql_faults``."""
+import hashlib
+import json
+import os
+import re
+import secrets
+import stat
+import subprocess
+import sys
+import time
+import uuid
+
+import psycopg2
+import psycopg2.extensions
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "grants"))
+
+from grants_helpers import REDSHIFT_MODEL, run_sql  # noqa: E402  (tests/integration/grants)
+from safety_totals import TOTALS  # noqa: E402  (tests/, on sys.path through tests/conftest.py)
+
+BIN = os.path.dirname(sys.executable)
+APPLICATION_NAME = "rudderstack.profiles"   # what the grants adapters connect as (libpq.py)
+FAULT_HOOK = os.path.join(HERE, "faulthook")
+
+
+def secret(label):
+    """A fresh secret value: random, long, and made of characters no encoding changes."""
+    value = "%s-%s" % (label[:6], secrets.token_urlsafe(18))
+    return value
+
+
+# ---------------------------------------------------------------------------------------------
+# Secrets
+
+class SecretScanner:
+    """Every secret value planted in a run, and a scan of texts for any of them (the whole
+    value, or its first or last 12 characters, which catches truncated copies too)."""
+
+    def __init__(self):
+        self.values = {}   # label -> value
+
+    def add(self, label, value):
+        self.values[label] = value
+        TOTALS.secret_values.add(value)
+        return value
+
+    def new(self, label):
+        return self.add(label, secret(label))
+
+    def scan(self, source, text):
+        """Return the leaks (label, source, excerpt) found in ``text``; count the scan."""
+        if isinstance(text, bytes):
+            text = text.decode("utf-8", "replace")
+        TOTALS.sources += 1
+        TOTALS.bytes += len(text)
+        leaks = []
+        for label, value in sorted(self.values.items()):
+            for needle in {value, value[:12], value[-12:]}:
+                at = text.find(needle)
+                if at >= 0:
+                    leaks.append((label, source, text[max(0, at - 80):at + len(needle) + 40]))
+                    break
+        TOTALS.leaks.extend((label, src) for label, src, _ in leaks)
+        return leaks
+
+    def scan_file(self, path, source=None):
+        with open(path, "rb") as handle:
+            return self.scan(source or path, handle.read())
+
+    def scan_tree(self, root, skip=()):
+        """Scan every regular file under ``root`` except the paths in ``skip`` (absolute)."""
+        leaks = []
+        for folder, dirs, files in os.walk(root):
+            dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(folder, d))]
+            for name in files:
+                path = os.path.join(folder, name)
+                if path in skip or os.path.islink(path):
+                    continue
+                leaks += self.scan_file(path)
+        return leaks
+
+
+# ---------------------------------------------------------------------------------------------
+# Snapshots
+
+def tree_snapshot(root, skip_dirs=()):
+    """path -> (kind, mode, owner, content hash or link target, mtime) for everything under
+    ``root`` (symlinks are recorded, not followed)."""
+    snap = {}
+    if not os.path.lexists(root):
+        return snap
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if os.path.join(folder, d) not in skip_dirs)
+        for name in list(dirs) + sorted(files):
+            path = os.path.join(folder, name)
+            st = os.lstat(path)
+            rel = os.path.relpath(path, root)
+            if stat.S_ISLNK(st.st_mode):
+                snap[rel] = ("link", os.readlink(path))
+            elif stat.S_ISDIR(st.st_mode):
+                snap[rel] = ("dir", stat.S_IMODE(st.st_mode), st.st_uid, st.st_mtime_ns)
+                if os.path.islink(path):
+                    dirs.remove(name)
+            else:
+                with open(path, "rb") as handle:
+                    digest = hashlib.sha256(handle.read()).hexdigest()
+                snap[rel] = ("file", stat.S_IMODE(st.st_mode), st.st_uid, digest, st.st_mtime_ns)
+    return snap
+
+
+def snapshot_changes(before, after):
+    """Human-readable differences between two tree snapshots."""
+    changes = []
+    for rel in sorted(set(before) | set(after)):
+        if rel not in after:
+            changes.append("removed %s" % rel)
+        elif rel not in before:
+            changes.append("created %s" % rel)
+        elif before[rel] != after[rel]:
+            changes.append("changed %s: %s -> %s" % (rel, before[rel], after[rel]))
+    return changes
+
+
+CATALOG = """
+SELECT 'role', rolname::text, rolcanlogin::text || rolsuper::text, md5(coalesce(rolpassword, ''))
+  FROM pg_authid
+UNION ALL
+SELECT 'database', datname::text, pg_get_userbyid(datdba)::text, coalesce(datacl::text, '')
+  FROM pg_database
+UNION ALL
+SELECT 'schema', nspname::text, pg_get_userbyid(nspowner)::text, coalesce(nspacl::text, '')
+  FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_temp\\_%%' AND nspname NOT LIKE 'pg\\_toast\\_temp\\_%%'
+UNION ALL
+SELECT 'relation', n.nspname || '.' || c.relname, pg_get_userbyid(c.relowner)::text,
+       coalesce(c.relacl::text, '')
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND c.relpersistence <> 't'
+UNION ALL
+SELECT 'default_acl', pg_get_userbyid(defaclrole) || '/' || defaclnamespace::regnamespace::text,
+       defaclobjtype::text, defaclacl::text
+  FROM pg_default_acl
+UNION ALL
+SELECT 'language', lanname::text, '', coalesce(lanacl::text, '') FROM pg_language
+"""
+
+
+def catalog_snapshot(conn):
+    """Roles (cluster-wide), databases, and the schemas, relations, default privileges and
+    languages of ``conn``'s database with their owners and ACLs: everything a grants run can
+    change."""
+    return sorted(tuple(row) for row in run_sql(conn, CATALOG))
+
+
+def catalog_changes(before, after):
+    gone = sorted(set(before) - set(after))
+    new = sorted(set(after) - set(before))
+    return ["before: %s" % (row,) for row in gone] + ["after: %s" % (row,) for row in new]
+
+
+# ---------------------------------------------------------------------------------------------
+# The server's log
+
+class ServerLog:
+    """The PostgreSQL server log (log_statement=all, application name in every line), read
+    from a mark: every statement the server received, and who sent it."""
+
+    ENTRY = re.compile(r"\n(?=\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)")
+
+    def __init__(self, path):
+        self.path = path
+        self.offset = 0
+
+    def mark(self):
+        self.offset = os.path.getsize(self.path)
+        return self.offset
+
+    def text(self, since=None):
+        with open(self.path, "rb") as handle:
+            handle.seek(self.offset if since is None else since)
+            return handle.read().decode("utf-8", "replace")
+
+    def statements(self, since=None, application=APPLICATION_NAME):
+        """Statements logged since the mark by sessions of ``application``."""
+        out = []
+        for entry in self.ENTRY.split(self.text(since)):
+            if "LOG:  statement: " not in entry:
+                continue
+            prefix, statement = entry.split("LOG:  statement: ", 1)
+            if application is None or ("|%s|" % application) in prefix:
+                out.append(statement.rstrip("\n"))
+        return out
+
+
+# ---------------------------------------------------------------------------------------------
+# ansible-playbook with the default output and -vvv (what an admin sees), for the scans
+
+def run_verbose_playbook(collections_path, workdir, playbook, inventory=None, extra_vars_file=None,
+                         check=False, diff=True, env=None, timeout=900, args=()):
+    """Run ``playbook`` with -vvv and the default callback; return (proc, ansible log text)."""
+    log_path = os.path.join(workdir, "ansible-%s.log" % uuid.uuid4().hex[:8])
+    argv = [os.path.join(BIN, "ansible-playbook"), "-vvv", playbook]
+    argv += ["-i", inventory] if inventory else ["-i", "localhost,", "-c", "local"]
+    if extra_vars_file:
+        argv += ["-e", "@" + extra_vars_file]
+    if check:
+        argv.append("--check")
+    if diff:
+        argv.append("--diff")
+    argv += list(args)
+    full_env = dict(os.environ)
+    full_env.update({
+        "ANSIBLE_COLLECTIONS_PATH": collections_path,
+        "ANSIBLE_STDOUT_CALLBACK": "default",
+        "ANSIBLE_LOG_PATH": log_path,
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_RETRY_FILES_ENABLED": "false",
+        "ANSIBLE_LOCALHOST_WARNING": "false",
+        "ANSIBLE_INVENTORY_UNPARSED_WARNING": "false",
+        "PATH": BIN + os.pathsep + os.environ.get("PATH", ""),
+    })
+    full_env.update(env or {})
+    proc = subprocess.run(argv, env=full_env, cwd=workdir, capture_output=True, text=True,
+                          timeout=timeout, check=False)
+    log = ""
+    if os.path.exists(log_path):
+        with open(log_path, encoding="utf-8", errors="replace") as handle:
+            log = handle.read()
+    return proc, log
+
+
+def recap(output):
+    """The PLAY RECAP counters of a default-callback run: {host: {ok, changed, failed, ...}}."""
+    counts = {}
+    for host, fields in re.findall(r"^(\S+)\s+:\s+((?:\w+=\d+\s*)+)$", output, re.M):
+        counts[host] = dict((k, int(v)) for k, v in re.findall(r"(\w+)=(\d+)", fields))
+    return counts
+
+
+# ---------------------------------------------------------------------------------------------
+# Warehouse rows
+
+EVENT_TABLES = """
+CREATE EXTENSION IF NOT EXISTS pgcrypto SCHEMA public;
+CREATE SCHEMA website_eventstream;
+CREATE TABLE website_eventstream.identifies (user_id text, anonymous_id text, email text, "timestamp" timestamp);
+CREATE TABLE website_eventstream.tracks (user_id text, anonymous_id text, "timestamp" timestamp, event text);
+INSERT INTO website_eventstream.identifies VALUES ('u1', 'a1', 'u1@example.com', '2026-01-01'),
+    ('u1', 'a2', NULL, '2026-01-03'), ('u2', 'a4', NULL, '2026-01-04');
+INSERT INTO website_eventstream.tracks VALUES (NULL, 'a1', '2026-01-01', 'page'), (NULL, 'a3', '2026-01-02', 'page'),
+    ('u2', 'a4', '2026-01-05', 'order');
+"""
+
+
+def connect(info, dbname=None, user=None, password=None):
+    conn = psycopg2.connect(host=info["host"], port=info["port"], dbname=dbname or info["dbname"],
+                            user=user or info["user"], password=password or info["password"])
+    conn.autocommit = True
+    return conn
+
+
+class WarehouseRow:
+    """One warehouse of the table-driven tests. Subclasses set the class attributes and
+    implement the hooks."""
+
+    name = None
+    sql_faults = False        # a libpq server: faults by locks, pg_cancel/terminate_backend
+    table_privileges = None   # output-schema table privileges (None: the module's default ALL)
+
+    def prepare(self, pg, admin, dbname):
+        """Create what a test database of this row needs; return its info dict (host, port,
+        dbname, user, password, conn: an autocommit superuser connection)."""
+        raise NotImplementedError
+
+    def grants_args(self, info, principal, **extra):
+        """profiles_grants options: connect as the row's admin, grant the usual pb setup."""
+        raise NotImplementedError
+
+    def snapshot(self, info):
+        raise NotImplementedError
+
+
+class PostgresRow(WarehouseRow):
+    name = "postgres"
+    sql_faults = True
+
+    def prepare(self, pg, admin, dbname):
+        conn = connect(pg)
+        run_sql(conn, 'CREATE DATABASE "%s"' % dbname)
+        conn.close()
+        # Modules log in as ``admin``; the test's own connection is the harness superuser.
+        info = dict(pg, dbname=dbname, user=admin["user"], password=admin["password"], pg=pg)
+        info["conn"] = connect(pg, dbname=dbname)
+        run_sql(info["conn"], EVENT_TABLES)
+        self.after_prepare(info)
+        return info
+
+    def after_prepare(self, info):
+        pass
+
+    def grants_args(self, info, principal, **extra):
+        args = {"warehouse": self.name, "login_host": info["host"], "login_port": info["port"],
+                "login_user": info["user"], "login_password": info["password"],
+                "login_db": info["dbname"], "connect_timeout": 5, "principal": principal,
+                "output_schema": {"name": "rs_profiles", "owned_by_principal": True},
+                "input_schemas": [{"name": "website_eventstream"}]}
+        if self.table_privileges:
+            args["output_schema"]["table_privileges"] = list(self.table_privileges)
+        args.update(extra)
+        return args
+
+    def snapshot(self, info):
+        return catalog_snapshot(info["conn"])
+
+
+class RedshiftRow(PostgresRow):
+    """Redshift's catalog as a MODEL on PostgreSQL (tests/integration/grants/grants_helpers.py:
+    svv_* views over aclexplode, the plpythonu stand-in)."""
+
+    name = "redshift"
+    # Table privileges Redshift and PostgreSQL share (PostgreSQL has no DROP privilege).
+    table_privileges = ("SELECT", "INSERT", "UPDATE", "DELETE", "REFERENCES")
+
+    def after_prepare(self, info):
+        run_sql(info["conn"], REDSHIFT_MODEL)
+        run_sql(info["conn"], 'ALTER DATABASE "%s" SET search_path = "$user", public, redshift_model'
+                % info["dbname"])
+        info["conn"].close()
+        info["conn"] = connect(info["pg"], dbname=info["dbname"])  # with the new search_path
+
+    def grants_args(self, info, principal, **extra):
+        args = PostgresRow.grants_args(self, info, principal, **extra)
+        args["output_schema"].pop("owned_by_principal", None)
+        return args
+
+
+WAREHOUSES = [PostgresRow(), RedshiftRow()]
+
+
+def make_admin(pg, scanner):
+    """A superuser of its own whose password is a planted secret, created with a verifier
+    computed here (the test harness keeps the cleartext out of the server log too)."""
+    name = "safety_admin_" + uuid.uuid4().hex[:6]
+    password = scanner.new("admin")
+    conn = connect(pg)
+    verifier = psycopg2.extensions.encrypt_password(password, name, conn, "scram-sha-256")
+    run_sql(conn, 'CREATE ROLE "%s" SUPERUSER LOGIN PASSWORD %%s' % name, (verifier,))
+    conn.close()
+    return {"user": name, "password": password}
+
+
+def wait_for(predicate, timeout=30, interval=0.05, what="condition"):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError("timed out after %ss waiting for %s" % (timeout, what))
+
+
+def blocked_backend(conn, dbname, timeout=60):
+    """pid of the profiles_grants session of ``dbname`` once it waits for a lock."""
+    def find():
+        rows = run_sql(conn, "SELECT pid FROM pg_stat_activity WHERE application_name = %s AND datname = %s "
+                             "AND wait_event_type = 'Lock'", (APPLICATION_NAME, dbname))
+        return rows[0][0] if rows else None
+    return wait_for(find, timeout=timeout, what="the grants session to wait for a lock")
+
+
+def dump(obj):
+    return json.dumps(obj, indent=1, sort_keys=True, default=str)[:6000]
+
+
+def pb_virtualenv_site_packages(pb_bin):
+    """site-packages of the virtualenv that holds the real pb (.venv-pb)."""
+    venv = os.path.dirname(os.path.dirname(os.path.realpath(pb_bin)))
+    found = [os.path.join(venv, "lib", d, "site-packages") for d in os.listdir(os.path.join(venv, "lib"))
+             if d.startswith("python")]
+    return found[0]
+
+
+def seeded_virtualenv(path, pb_bin, python=None):
+    """A virtualenv where profiles-rudderstack is already installed, in a second: no pip of its
+    own and no download; a .pth file adds the site-packages of the virtualenv holding the real
+    pb (so pip, profiles-rudderstack and its dependencies are importable and listed as installed),
+    bin/pip runs that pip, and bin/pb is that pb. What pip installs later lands in this
+    virtualenv's own site-packages, never in the seed."""
+    python = python or os.path.realpath(os.path.join(os.path.dirname(pb_bin), "python"))
+    subprocess.run([python, "-m", "venv", "--without-pip", path], check=True)
+    own = [os.path.join(path, "lib", d, "site-packages") for d in os.listdir(os.path.join(path, "lib"))
+           if d.startswith("python")][0]
+    with open(os.path.join(own, "zz_seed.pth"), "w") as handle:
+        handle.write(pb_virtualenv_site_packages(pb_bin) + "\n")
+    pip = os.path.join(path, "bin", "pip")
+    with open(pip, "w") as handle:
+        handle.write("#!%s\nimport sys\nfrom pip._internal.cli.main import main\nsys.exit(main())\n"
+                     % os.path.join(path, "bin", "python"))
+    os.chmod(pip, 0o755)
+    os.symlink(os.path.realpath(pb_bin), os.path.join(path, "bin", "pb"))
+    return path
