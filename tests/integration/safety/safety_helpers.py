@@ -300,6 +300,7 @@ class PostgresRow(WarehouseRow):
         info["conn"] = connect(pg, dbname=dbname)
         run_sql(info["conn"], EVENT_TABLES)
         self.after_prepare(info)
+        info["run"] = lambda sql, params=None: run_sql(info["conn"], sql, params)
         return info
 
     def after_prepare(self, info):
@@ -336,6 +337,8 @@ class RedshiftRow(PostgresRow):
         info["conn"] = connect(info["pg"], dbname=info["dbname"])  # with the new search_path
 
     def grants_args(self, info, principal, **extra):
+        # A user with a password: PASSWORD DISABLE is Redshift's own syntax, which the model lacks.
+        extra.setdefault("principal_password", "Rs-Passw0rd-model")
         args = PostgresRow.grants_args(self, info, principal, **extra)
         args["output_schema"].pop("owned_by_principal", None)
         return args
@@ -406,3 +409,63 @@ def seeded_virtualenv(path, pb_bin, python=None):
     os.chmod(pip, 0o755)
     os.symlink(os.path.realpath(pb_bin), os.path.join(path, "bin", "pb"))
     return path
+
+
+class BackgroundPlaybook:
+    """ansible-playbook started in its own process group (so that the whole run, module
+    included, can be killed at once), with the JSON callback like conftest.AnsibleRunner."""
+
+    def __init__(self, runner, tasks, name="background", extra_env=None, check=False):
+        import yaml
+        play = [{"hosts": "localhost", "gather_facts": False, "tasks": tasks,
+                 "vars": {"ansible_python_interpreter": sys.executable}}]
+        path = os.path.join(runner.workdir, "%s-%s.yml" % (name, uuid.uuid4().hex[:6]))
+        with open(path, "w") as handle:
+            yaml.safe_dump(play, handle, sort_keys=False)
+        argv = [os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", "-c", "local", path]
+        if check:
+            argv.append("--check")
+        self.proc = subprocess.Popen(argv, env=runner.env(extra_env), cwd=runner.workdir,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                     start_new_session=True)
+
+    def kill(self):
+        import signal
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.communicate()
+
+    def results(self, timeout=600):
+        out, err = self.proc.communicate(timeout=timeout)
+        try:
+            report = json.loads(out)
+        except ValueError:
+            raise AssertionError("ansible-playbook printed no JSON (rc %s):\n%s\n%s"
+                                 % (self.proc.returncode, out[-3000:], err[-3000:]))
+        return [t["hosts"]["localhost"] for t in report["plays"][0]["tasks"]]
+
+
+def grants_task(args, name="grants"):
+    return {"name": name, "rudderstack.profiles.profiles_grants": args, "ignore_errors": True}
+
+
+def client_pid(conn, backend_pid):
+    """pid of the local process at the other end of a backend's TCP connection (read from
+    /proc: the socket's inode by its port, then the process holding that socket)."""
+    port = run_sql(conn, "SELECT client_port FROM pg_stat_activity WHERE pid = %s", (backend_pid,))[0][0]
+    inode = None
+    with open("/proc/net/tcp") as handle:
+        for line in handle.readlines()[1:]:
+            fields = line.split()
+            if int(fields[1].split(":")[1], 16) == port:
+                inode = fields[9]
+                break
+    assert inode, "no socket for client port %s" % port
+    target = "socket:[%s]" % inode
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            for fd in os.listdir("/proc/%s/fd" % pid):
+                if os.readlink("/proc/%s/fd/%s" % (pid, fd)) == target:
+                    return int(pid)
+        except OSError:
+            continue
+    raise AssertionError("no process holds %s" % target)
