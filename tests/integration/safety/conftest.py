@@ -1,12 +1,11 @@
 """Fixtures of the safety suite: planted secrets, a superuser of its own, the server's statement
 log with application names, and one fresh database per warehouse row."""
-import os
-import time
 import uuid
 
 import pytest
 
-from safety_helpers import WAREHOUSES, SecretScanner, ServerLog, connect, make_admin, run_sql
+from safety_helpers import WAREHOUSES, SecretScanner, make_admin  # first: puts grants_helpers on the path
+from grants_helpers import statement_logging
 
 
 @pytest.fixture(scope="session")
@@ -22,16 +21,8 @@ def admin(pg, scanner):
 @pytest.fixture(scope="module")
 def server_log(pg):
     """log_statement=all, with the application name in each line, for this test module."""
-    conn = connect(pg)
-    run_sql(conn, "ALTER SYSTEM SET log_statement = 'all'")
-    run_sql(conn, "ALTER SYSTEM SET log_line_prefix = '%m [%p] |%a| '")
-    run_sql(conn, "SELECT pg_reload_conf()")
-    time.sleep(0.3)  # the reload is signalled; let the postmaster apply it before new sessions
-    yield ServerLog(os.path.join(pg["socket_dir"], "server.log"))
-    run_sql(conn, "ALTER SYSTEM RESET log_statement")
-    run_sql(conn, "ALTER SYSTEM RESET log_line_prefix")
-    run_sql(conn, "SELECT pg_reload_conf()")
-    conn.close()
+    with statement_logging(pg) as log:
+        yield log
 
 
 def _database(pg, admin, row):

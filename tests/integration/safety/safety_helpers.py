@@ -23,11 +23,10 @@ import psycopg2.extensions
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "grants"))
 
-from grants_helpers import REDSHIFT_MODEL, run_sql  # noqa: E402  (tests/integration/grants)
+from grants_helpers import APPLICATION_NAME, REDSHIFT_MODEL, ServerLog, run_sql  # noqa: E402,F401  (tests/integration/grants)
 from safety_totals import TOTALS  # noqa: E402  (tests/, on sys.path through tests/conftest.py)
 
 BIN = os.path.dirname(sys.executable)
-APPLICATION_NAME = "rudderstack.profiles"   # what the grants adapters connect as (libpq.py)
 FAULT_HOOK = os.path.join(HERE, "faulthook")
 
 
@@ -163,40 +162,6 @@ def catalog_changes(before, after):
     gone = sorted(set(before) - set(after))
     new = sorted(set(after) - set(before))
     return ["before: %s" % (row,) for row in gone] + ["after: %s" % (row,) for row in new]
-
-
-# ---------------------------------------------------------------------------------------------
-# The server's log
-
-class ServerLog:
-    """The PostgreSQL server log (log_statement=all, application name in every line), read
-    from a mark: every statement the server received, and who sent it."""
-
-    ENTRY = re.compile(r"\n(?=\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)")
-
-    def __init__(self, path):
-        self.path = path
-        self.offset = 0
-
-    def mark(self):
-        self.offset = os.path.getsize(self.path)
-        return self.offset
-
-    def text(self, since=None):
-        with open(self.path, "rb") as handle:
-            handle.seek(self.offset if since is None else since)
-            return handle.read().decode("utf-8", "replace")
-
-    def statements(self, since=None, application=APPLICATION_NAME):
-        """Statements logged since the mark by sessions of ``application``."""
-        out = []
-        for entry in self.ENTRY.split(self.text(since)):
-            if "LOG:  statement: " not in entry:
-                continue
-            prefix, statement = entry.split("LOG:  statement: ", 1)
-            if application is None or ("|%s|" % application) in prefix:
-                out.append(statement.rstrip("\n"))
-        return out
 
 
 # ---------------------------------------------------------------------------------------------
