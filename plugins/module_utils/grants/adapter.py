@@ -117,6 +117,12 @@ class Adapter:
         """Reject names the warehouse refuses for new schemas."""
         return name
 
+    def canonical_privilege(self, kind, name):
+        """The adapter's spelling of privilege ``name`` (already upper case, blanks collapsed)
+        given for ``kind``, before the allow-list check: e.g. REST ``USE_SCHEMA`` -> ``USE
+        SCHEMA``. Default: unchanged."""
+        return name
+
     def all_privileges(self, kind):
         """The privileges ALL stands for on ``kind``, as the warehouse reports them back."""
         return self.PRIVILEGES[kind if kind != "default" else "table"]

@@ -139,13 +139,16 @@ def sort_grants(grants, order=KIND_ORDER):
     return sorted(grants, key=lambda g: (kind_rank(g.kind, order), g.target, g.privilege))
 
 
-def normalise_privileges(values, allowed, option):
-    """Upper-case, resolve aliases, check against the adapter's allow-list; keeps 'ALL'."""
+def normalise_privileges(values, allowed, option, canonical=None):
+    """Upper-case, resolve aliases, check against the adapter's allow-list; keeps 'ALL'.
+    ``canonical``: the adapter's spelling of a name (see Adapter.canonical_privilege)."""
     result = set()
     for value in values or []:
         if not isinstance(value, str):
             raise GrantsError("%s: expected privilege names, got %r" % (option, value))
         name = " ".join(value.upper().split())
+        if canonical is not None:
+            name = canonical(name)
         name = PRIVILEGE_ALIASES.get(name, name)
         if name != "ALL" and name not in allowed:
             raise GrantsError("%s: unknown privilege %r; accepted: %s"
@@ -170,12 +173,16 @@ def build_desired(params, adapter):
     if desired.password is not None and not adapter.PASSWORDS:
         raise GrantsError("principal_password: %s principals do not log in with a password; remove it"
                           % adapter.NAME)
-    privs = adapter.PRIVILEGES
+    adapter_privs = adapter.PRIVILEGES
+
+    def normalise(values, kind, option):
+        return normalise_privileges(values, adapter_privs[kind], option,
+                                    lambda name: adapter.canonical_privilege(kind, name))
 
     db_privs = params.get("database_privileges")
     if db_privs is None:
         db_privs = adapter.DEFAULT_DATABASE_PRIVILEGES
-    desired.database_privileges = normalise_privileges(db_privs, privs["database"], "database_privileges")
+    desired.database_privileges = normalise(db_privs, "database", "database_privileges")
 
     out = params.get("output_schema")
     if out:
@@ -186,10 +193,9 @@ def build_desired(params, adapter):
         else:
             desired.required_schemas.append((name, "output_schema.name"))
         desired.options[("schema", name)] = "output_schema.name"
-        schema_privs = normalise_privileges(_default(out.get("privileges"), ["ALL"]), privs["schema"],
-                                            "output_schema.privileges")
-        table_privs = normalise_privileges(_default(out.get("table_privileges"), ["ALL"]), privs["table"],
-                                           "output_schema.table_privileges")
+        schema_privs = normalise(_default(out.get("privileges"), ["ALL"]), "schema", "output_schema.privileges")
+        table_privs = normalise(_default(out.get("table_privileges"), ["ALL"]), "table",
+                                "output_schema.table_privileges")
         _add(desired.schema_privileges, name, schema_privs)
         if table_privs:
             desired.table_rules.append(TableRule(name, None, frozenset(table_privs)))
@@ -206,10 +212,9 @@ def build_desired(params, adapter):
             desired.required_schemas.append((name, option + ".name"))
             seen.add(name)
         desired.options.setdefault(("schema", name), option + ".name")
-        _add(desired.schema_privileges, name, normalise_privileges(
-            _default(spec.get("schema_privileges"), ["USAGE"]), privs["schema"], option + ".schema_privileges"))
-        table_privs = normalise_privileges(_default(spec.get("privileges"), ["SELECT"]), privs["table"],
-                                           option + ".privileges")
+        _add(desired.schema_privileges, name, normalise(
+            _default(spec.get("schema_privileges"), ["USAGE"]), "schema", option + ".schema_privileges"))
+        table_privs = normalise(_default(spec.get("privileges"), ["SELECT"]), "table", option + ".privileges")
         tables = spec.get("tables")
         future = spec.get("future_tables")
         if tables is not None:
