@@ -229,7 +229,8 @@ class DatabricksAdapter(Adapter):
         try:
             me = self._call("GET", SCIM + "/Me")
         except GrantsError as exc:
-            raise GrantsError("cannot reach the Databricks workspace at %s (%s, connect_timeout %ss): %s"
+            raise GrantsError("cannot connect to the Databricks workspace at %s (databricks_host; %s, "
+                              "connect_timeout %ss): %s"
                               % (kwargs["host"], auth_type, kwargs["http_timeout_seconds"], exc))
         self.login_user = me.get("userName") or me.get("displayName")
 
@@ -327,13 +328,6 @@ class DatabricksAdapter(Adapter):
     def future_targets(self, schema, desired, current):
         return []
 
-    def check_objects(self, desired, current):
-        for name, option in desired.required_schemas:
-            if name not in current.schemas:
-                raise GrantsError("%s: schema %s.%s does not exist in Unity Catalog (input schemas are never "
-                                  "created; for the output schema set output_schema.create)"
-                                  % (option, self.catalog, name))
-
     def check_principal_name(self, name, option):
         return name
 
@@ -386,6 +380,11 @@ class DatabricksAdapter(Adapter):
             if found is not None:
                 current.schemas[name] = found.get("owner")
                 current.tables[name] = {}
+        for name, option in desired.required_schemas:
+            if name not in current.schemas:
+                raise GrantsError("%s: schema %s.%s does not exist in Unity Catalog (input schemas are never "
+                                  "created; for the output schema set output_schema.create)"
+                                  % (option, self.catalog, name))
         listed = sorted(set(rule.schema for rule in desired.table_rules if rule.tables))
         for name in listed:
             if name in current.schemas:
