@@ -51,7 +51,7 @@ from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model 
 try:
     from databricks.sdk import WorkspaceClient
     from databricks.sdk.config import Config
-    from databricks.sdk.errors import DatabricksError, NotFound
+    from databricks.sdk.errors import NotFound
     _IMPORT_ERROR = None
 except ImportError:
     _IMPORT_ERROR = traceback.format_exc()
@@ -327,9 +327,6 @@ class DatabricksAdapter(Adapter):
 
     def future_targets(self, schema, desired, current):
         return []
-
-    def check_principal_name(self, name, option):
-        return name
 
     # -- reading -----------------------------------------------------------------------------
     def resolve_principal(self, desired):
