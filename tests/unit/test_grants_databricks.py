@@ -44,6 +44,9 @@ def test_held_privileges_reads_every_page_of_the_reference_shape():
     assert databricks.held_privileges(pages, "data-engineers") == {"ALL PRIVILEGES", "MANAGE"}
     assert databricks.held_privileges(pages, "6c1a4a3e-8d6f-4b7a-9f0e-2b1c3d4e5f60") == {"ALL PRIVILEGES"}
     assert databricks.held_privileges([{}], "x") == set()
+    assert databricks.held_privileges(pages, "RudderStack@Example.com") == set()
+    assert databricks.held_privileges(pages, "RudderStack@Example.com", ignore_case=True) == {
+        "USE SCHEMA", "SELECT", "EXTERNAL USE SCHEMA"}
 
 
 def test_permissions_change_has_the_reference_body():

@@ -88,15 +88,18 @@ def sql_privilege(name):
     return " ".join(name.replace("_", " ").upper().split())
 
 
-def held_privileges(pages, principal):
+def held_privileges(pages, principal, ignore_case=False):
     """The privileges ``principal`` holds directly, from the pages of a permissions GET
     (``{"privilege_assignments": [{"principal", "privileges"}], "next_page_token"}``), in SQL
     spelling. An assignment is complete within one page, but a principal may appear on several
-    pages; all of them count."""
+    pages; all of them count. ``ignore_case`` for user e-mails, which Databricks matches without
+    regard to case."""
     held = set()
+    wanted = principal.lower() if ignore_case else principal
     for page in pages:
         for assignment in page.get("privilege_assignments") or []:
-            if assignment.get("principal") == principal:
+            name = assignment.get("principal") or ""
+            if (name.lower() if ignore_case else name) == wanted:
                 held.update(sql_privilege(p) for p in assignment.get("privileges") or [])
     return held
 
@@ -339,6 +342,8 @@ class DatabricksAdapter(Adapter):
                                   "attributes": "id,applicationId,displayName", "startIndex": 1, "count": 100})
         ids = sorted(set(r.get("applicationId") for r in found.get("Resources") or []
                          if r.get("displayName") == name and r.get("applicationId")))
+        if not ids and desired.state == "absent":
+            return name   # nothing can be held by a principal that does not exist
         if not ids:
             raise GrantsError("principal: no service principal with display name %r in the workspace (give its "
                               "application id to grant to an account-level service principal)" % name)
@@ -394,7 +399,8 @@ class DatabricksAdapter(Adapter):
             securables += [("table", (rule.schema, t)) for t in rule.tables or ()
                            if t in current.tables.get(rule.schema, {})]
         for kind, target in sorted(set(securables), key=lambda s: (self.KIND_ORDER.index(s[0]), s[1])):
-            for privilege in held_privileges(self.read_permissions(kind, target), desired.principal):
+            pages = self.read_permissions(kind, target)
+            for privilege in held_privileges(pages, desired.principal, desired.principal_type == "user"):
                 current.grants.add(Grant(kind, target, privilege))
         return current
 
