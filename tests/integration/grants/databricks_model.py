@@ -157,7 +157,7 @@ class Workspace:
         form = parse_qs(body or "")
         client_id = secret = None
         if auth.startswith("Basic "):
-            client_id, _, secret = base64.b64decode(auth[6:]).decode().partition(":")
+            client_id, dummy, secret = base64.b64decode(auth[6:]).decode().partition(":")
         else:
             client_id, secret = form.get("client_id", [None])[0], form.get("client_secret", [None])[0]
         if form.get("grant_type") != ["client_credentials"] or self.clients.get(client_id) != secret:

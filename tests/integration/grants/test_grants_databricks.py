@@ -302,7 +302,8 @@ def test_siteconfig_for_the_same_principal_matches(ansible, workspace, tmp_path)
     assert output["type"] == "databricks"
     assert (output["host"], output["port"]) == (url.hostname, url.port)
     assert output["catalog"] == "main"
-    assert output["schema"] == output["outputSchema"] == "rs_profiles" in [s.split(".")[1] for s in workspace.schemas]
+    assert output["schema"] == output["outputSchema"] == "rs_profiles"
+    assert "main." + output["schema"] in workspace.schemas
     assert output["client_id"] == output["user"] == principal_sp
     assert workspace.privileges("schema", "main." + output["schema"], output["client_id"]) == {"ALL_PRIVILEGES"}
     assert workspace.privileges("catalog", output["catalog"], output["client_id"]) == {"USE_CATALOG"}
