@@ -46,7 +46,7 @@ except ImportError:  # Python 2: never reached (databricks-sdk needs Python 3)
 
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.adapter import Adapter, option
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import (
-    Current, Grant, GrantsError, Statement)
+    Current, Grant, GrantsError, Statement, normalise_privileges)
 
 try:
     from databricks.sdk import WorkspaceClient
@@ -277,9 +277,17 @@ class DatabricksAdapter(Adapter):
                               "'/' or control characters)" % (option, value, bad[0]))
         return value.lower()
 
-    def canonical_privilege(self, kind, name):
-        """REST spelling -> SQL spelling; the generic USAGE (the module's default for input
-        schemas) is USE SCHEMA on a schema and USE CATALOG on the catalog."""
+    def normalise_privileges(self, values, kind, option):
+        """Either spelling, REST (``USE_SCHEMA``) or SQL (``USE SCHEMA``), as the SQL one; the
+        generic USAGE (the module's default for input schemas) is USE SCHEMA on a schema and USE
+        CATALOG on the catalog. Then the common checks (aliases, allow-list, ALL kept)."""
+        return normalise_privileges([self.canonical_privilege(kind, v) for v in values or []],
+                                    self.PRIVILEGES[kind], option)
+
+    @staticmethod
+    def canonical_privilege(kind, name):
+        if not isinstance(name, str):
+            return name   # reported by the common checks
         name = sql_privilege(name)
         if name == "USAGE":
             return {"schema": "USE SCHEMA", "database": "USE CATALOG", "catalog": "USE CATALOG"}.get(kind, name)

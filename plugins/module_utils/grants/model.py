@@ -139,16 +139,13 @@ def sort_grants(grants, order=KIND_ORDER):
     return sorted(grants, key=lambda g: (kind_rank(g.kind, order), g.target, g.privilege))
 
 
-def normalise_privileges(values, allowed, option, canonical=None):
-    """Upper-case, resolve aliases, check against the adapter's allow-list; keeps 'ALL'.
-    ``canonical``: the adapter's spelling of a name (see Adapter.canonical_privilege)."""
+def normalise_privileges(values, allowed, option):
+    """Upper-case, resolve aliases, check against the adapter's allow-list; keeps 'ALL'."""
     result = set()
     for value in values or []:
         if not isinstance(value, str):
             raise GrantsError("%s: expected privilege names, got %r" % (option, value))
         name = " ".join(value.upper().split())
-        if canonical is not None:
-            name = canonical(name)
         name = PRIVILEGE_ALIASES.get(name, name)
         if name != "ALL" and name not in allowed:
             raise GrantsError("%s: unknown privilege %r; accepted: %s"
@@ -173,16 +170,12 @@ def build_desired(params, adapter):
     if desired.password is not None and not adapter.PASSWORDS:
         raise GrantsError("principal_password: %s principals do not log in with a password; remove it"
                           % adapter.NAME)
-    adapter_privs = adapter.PRIVILEGES
-
-    def normalise(values, kind, option):
-        return normalise_privileges(values, adapter_privs[kind], option,
-                                    lambda name: adapter.canonical_privilege(kind, name))
+    norm = adapter.normalise_privileges
 
     db_privs = params.get("database_privileges")
     if db_privs is None:
         db_privs = adapter.DEFAULT_DATABASE_PRIVILEGES
-    desired.database_privileges = normalise(db_privs, "database", "database_privileges")
+    desired.database_privileges = norm(db_privs, "database", "database_privileges")
 
     out = params.get("output_schema")
     if out:
@@ -193,9 +186,9 @@ def build_desired(params, adapter):
         else:
             desired.required_schemas.append((name, "output_schema.name"))
         desired.options[("schema", name)] = "output_schema.name"
-        schema_privs = normalise(_default(out.get("privileges"), ["ALL"]), "schema", "output_schema.privileges")
-        table_privs = normalise(_default(out.get("table_privileges"), ["ALL"]), "table",
-                                "output_schema.table_privileges")
+        schema_privs = norm(_default(out.get("privileges"), ["ALL"]), "schema", "output_schema.privileges")
+        table_privs = norm(_default(out.get("table_privileges"), ["ALL"]), "table",
+                           "output_schema.table_privileges")
         _add(desired.schema_privileges, name, schema_privs)
         if table_privs:
             desired.table_rules.append(TableRule(name, None, frozenset(table_privs)))
@@ -212,9 +205,9 @@ def build_desired(params, adapter):
             desired.required_schemas.append((name, option + ".name"))
             seen.add(name)
         desired.options.setdefault(("schema", name), option + ".name")
-        _add(desired.schema_privileges, name, normalise(
+        _add(desired.schema_privileges, name, norm(
             _default(spec.get("schema_privileges"), ["USAGE"]), "schema", option + ".schema_privileges"))
-        table_privs = normalise(_default(spec.get("privileges"), ["SELECT"]), "table", option + ".privileges")
+        table_privs = norm(_default(spec.get("privileges"), ["SELECT"]), "table", option + ".privileges")
         tables = spec.get("tables")
         future = spec.get("future_tables")
         if tables is not None:
