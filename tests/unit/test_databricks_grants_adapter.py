@@ -181,3 +181,13 @@ def test_the_stand_in_answers_in_the_reference_shapes(name, call):
     for key in ("privilege_assignments", "tables", "Resources"):
         if key in reference:
             assert set(answer[key][0]) <= set(reference[key][0]) | {"active"}, name
+
+
+def test_sdk_is_imported_only_when_used_and_its_absence_is_reported(monkeypatch):
+    monkeypatch.setattr(databricks, "_SDK", {})
+    monkeypatch.setitem(sys.modules, "databricks.sdk", None)   # as if not installed
+    assert "databricks.sdk" in DatabricksAdapter.client_import_error()
+    assert DatabricksAdapter.PIP_PACKAGE == "databricks-sdk"
+    monkeypatch.setattr(databricks, "_SDK", {})
+    monkeypatch.delitem(sys.modules, "databricks.sdk")
+    assert DatabricksAdapter.client_import_error() is None

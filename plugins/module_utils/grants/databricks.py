@@ -48,13 +48,22 @@ from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.adapte
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import (
     Current, Grant, GrantsError, Statement, normalise_privileges)
 
-try:
-    from databricks.sdk import WorkspaceClient
-    from databricks.sdk.config import Config
-    from databricks.sdk.errors import NotFound
-    _IMPORT_ERROR = None
-except ImportError:
-    _IMPORT_ERROR = traceback.format_exc()
+_SDK = {}
+
+
+def sdk():
+    """databricks-sdk's classes, imported on first use: the registry imports every adapter, and
+    the SDK takes seconds to import, which runs for other warehouses must not pay."""
+    if not _SDK:
+        try:
+            from databricks.sdk import WorkspaceClient
+            from databricks.sdk.config import Config
+            from databricks.sdk.errors import NotFound
+        except ImportError:
+            _SDK["error"] = traceback.format_exc()
+        else:
+            _SDK.update(error=None, WorkspaceClient=WorkspaceClient, Config=Config, NotFound=NotFound)
+    return _SDK
 
 API = "/api/2.1/unity-catalog"
 SCIM = "/api/2.0/preview/scim/v2"
@@ -183,7 +192,7 @@ class DatabricksAdapter(Adapter):
     # -- client and connection ---------------------------------------------------------------
     @classmethod
     def client_import_error(cls):
-        return _IMPORT_ERROR
+        return sdk()["error"]
 
     def auth(self):
         """(auth_type, Config keyword arguments) from the options; raises GrantsError."""
@@ -225,7 +234,7 @@ class DatabricksAdapter(Adapter):
         auth_type, kwargs = self.auth()
         if self.ws is None:
             try:
-                self.ws = WorkspaceClient(config=Config(**kwargs))
+                self.ws = sdk()["WorkspaceClient"](config=sdk()["Config"](**kwargs))
             except Exception as exc:  # the SDK raises ValueError for config and OIDC failures
                 raise self._error("cannot configure databricks-sdk (%s) for %s" % (auth_type, kwargs["host"]),
                                   exc, kwargs)
@@ -255,7 +264,7 @@ class DatabricksAdapter(Adapter):
             return self.ws.api_client.do(method, path, query=query, body=body,
                                          headers={"Accept": "application/json"}) or {}
         except Exception as exc:  # DatabricksError subclasses, TimeoutError, requests errors
-            if missing_ok and _IMPORT_ERROR is None and isinstance(exc, NotFound):
+            if missing_ok and sdk().get("NotFound") and isinstance(exc, sdk()["NotFound"]):
                 return None
             raise self._error(call_text(method, path, body), exc)
 
