@@ -65,6 +65,7 @@ def sdk():
             _SDK.update(error=None, WorkspaceClient=WorkspaceClient, Config=Config, NotFound=NotFound)
     return _SDK
 
+
 API = "/api/2.1/unity-catalog"
 SCIM = "/api/2.0/preview/scim/v2"
 
