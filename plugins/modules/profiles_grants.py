@@ -339,7 +339,7 @@ attempts:
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import registry
-from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import GrantsError, run
+from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import GrantsError, build_desired, run
 
 
 def argument_spec():
@@ -385,6 +385,8 @@ def main():
     adapter = None
     try:
         adapter = registry.adapter_for(module.params)
+        # Every option is checked before anything is sent to the warehouse.
+        build_desired(module.params, adapter)
         adapter.connect()
         result = run(adapter, module.params, module.check_mode)
     except GrantsError as exc:

@@ -36,7 +36,7 @@ def warehouse(request, pg, admin):
     """A fresh database of one warehouse row (a test per row), with the event tables."""
     info = _database(pg, admin, request.param)
     yield info
-    info["conn"].close()
+    request.param.close(info)
 
 
 @pytest.fixture
@@ -50,4 +50,4 @@ def make_warehouse(pg, admin):
         return info
     yield make
     for info in opened:
-        info["conn"].close()
+        info["row"].close(info)

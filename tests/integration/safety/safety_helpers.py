@@ -237,7 +237,19 @@ class WarehouseRow:
 
     name = None
     sql_faults = False        # a libpq server: faults by locks, pg_cancel/terminate_backend
+    libpq = False             # connects with libpq's options (login_host, login_port, ...)
     table_privileges = None   # output-schema table privileges (None: the module's default ALL)
+
+    def endpoint_args(self, info, port, timeout):
+        """Options that point the module at a local endpoint on ``port`` (one that never answers)."""
+        raise NotImplementedError
+
+    def max_failure_seconds(self, timeout):
+        """How long a run against an endpoint that never answers may take, at most."""
+        return timeout + 2
+
+    def close(self, info):
+        info["conn"].close()
 
     def prepare(self, pg, admin, dbname):
         """Create what a test database of this row needs; return its info dict (host, port,
@@ -255,6 +267,10 @@ class WarehouseRow:
 class PostgresRow(WarehouseRow):
     name = "postgres"
     sql_faults = True
+    libpq = True
+
+    def endpoint_args(self, info, port, timeout):
+        return {"login_host": "127.0.0.2", "login_port": port, "connect_timeout": timeout}
 
     def prepare(self, pg, admin, dbname):
         conn = connect(pg)
@@ -309,7 +325,59 @@ class RedshiftRow(PostgresRow):
         return args
 
 
-WAREHOUSES = [PostgresRow(), RedshiftRow()]
+class DatabricksRow(WarehouseRow):
+    """Unity Catalog through the real databricks-sdk, against the MODEL of the workspace API in
+    tests/integration/grants/databricks_model.py (HTTP on 127.0.0.1). The admin's token is the
+    planted admin secret; principals are users of the model, created as tests name them."""
+
+    name = "databricks"
+    ADMIN = "admin@example.com"
+
+    def prepare(self, pg, admin, dbname):
+        from databricks_model import StandIn, Workspace
+        model = Workspace(admin=self.ADMIN, page_size=2)
+        server = StandIn(model)
+        model.url = server.url
+        model.tokens[admin["password"]] = self.ADMIN
+        model.add_catalog("main")
+        model.add_schema("main.website_eventstream")
+        for table in ("identifies", "tracks"):
+            model.add_table("main.website_eventstream." + table)
+        return {"model": model, "server": server, "dbname": dbname, "password": admin["password"]}
+
+    def principal(self, info, name):
+        email = "%s@example.com" % "".join(c if c.isalnum() else "-" for c in name.lower())
+        info["model"].users.add(email)
+        return email
+
+    def grants_args(self, info, principal, **extra):
+        args = {"warehouse": self.name, "databricks_host": info["model"].url,
+                "databricks_token": info["password"], "databricks_catalog": "main", "connect_timeout": 5,
+                "principal": self.principal(info, principal), "output_schema": {"name": "rs_profiles"},
+                "input_schemas": [{"name": "website_eventstream"}]}
+        args.update(extra)
+        return args
+
+    def endpoint_args(self, info, port, timeout):
+        return {"databricks_host": "http://127.0.0.2:%d" % port, "connect_timeout": timeout}
+
+    def max_failure_seconds(self, timeout):
+        # The SDK's HTTP timeout and its retry budget are both set to connect_timeout.
+        return 3 * timeout + 3
+
+    def snapshot(self, info):
+        model = info["model"]
+        with model.lock:
+            return sorted([("schema", name, repr(sorted(v.items()))) for name, v in model.schemas.items()]
+                          + [("grant", repr(key), principal, repr(sorted(privileges)))
+                             for key, grants in model.grants.items() for principal, privileges in grants.items()
+                             if privileges])
+
+    def close(self, info):
+        info["server"].stop()
+
+
+WAREHOUSES = [PostgresRow(), RedshiftRow(), DatabricksRow()]
 
 
 def make_admin(pg, scanner):

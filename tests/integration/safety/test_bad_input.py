@@ -18,6 +18,10 @@ from safety_helpers import (WAREHOUSES, catalog_changes, snapshot_changes, tree_
 from safety_totals import TOTALS
 
 PB_BIN = os.environ.get("PB_BIN")
+LIBPQ = [r.name for r in WAREHOUSES if r.libpq]   # rows connecting with libpq's options
+# Cases Ansible's argument validation rejects before any warehouse code runs: the same for every
+# warehouse, so tried once (with the first row).
+SHARED = [WAREHOUSES[0].name]
 SUITE_TMP = "safety-tmp"   # TMPDIR of the modules: must be empty again after every batch
 # ... except for what pb itself keeps there: the compilation cache of its graph renderer (wazero),
 # created by any pb command and reused by the next (no secrets, not ours to remove).
@@ -66,8 +70,8 @@ def other_warehouse_option(row):
 
 # profiles_grants: ``args`` changes the row's usual options (PostgresRow.grants_args).
 GRANTS_CASES = [
-    case("unknown warehouse", merged(warehouse="oracle"), ["warehouse", "postgres", "redshift"]),
-    case("principal missing", without("principal"), ["principal"]),
+    case("unknown warehouse", merged(warehouse="oracle"), ["warehouse", "postgres", "redshift"], rows=SHARED),
+    case("principal missing", without("principal"), ["principal"], rows=SHARED),
     case("principal empty", merged(principal=""), ["principal", "must not be empty"]),
     case("principal not a string", merged(principal=["a", "b"]), ["principal", "expected a name (string)"]),
     case("principal a number", merged(principal=2024), ["principal", "expected a name (string)"]),
@@ -81,14 +85,15 @@ GRANTS_CASES = [
     case("principal reserved public", merged(principal="public"), ["principal", "reserved"], rows=["postgres"]),
     case("principal upper case", merged(principal="RudderStack"), ["principal", "lower case", "rudderstack"],
          rows=["redshift"]),
-    case("principal_type unknown", merged(principal_type="group"), ["principal_type", "user", "role"]),
+    case("principal_type unknown", merged(principal_type="team"), ["principal_type", "user"], rows=SHARED),
     case("password for a role", merged(principal_type="role", principal_password="x"),
-         ["principal_password", "principal_type user"]),
-    case("update_password unknown", merged(update_password="sometimes"), ["update_password", "on_create"]),
+         ["principal_password", "principal_type user"],
+         rows=LIBPQ),
+    case("update_password unknown", merged(update_password="sometimes"), ["update_password", "on_create"], rows=SHARED),
     # Ansible's own validation of a dict option with suboptions reports a string without the
     # option's name (its first error; the later ones name it): the one message here not ours.
-    case("output_schema not a dict", merged(output_schema="rs_profiles"), ["dictionary requested"]),
-    case("output_schema without name", merged(output_schema={"create": True}), ["output_schema", "name"]),
+    case("output_schema not a dict", merged(output_schema="rs_profiles"), ["dictionary requested"], rows=SHARED),
+    case("output_schema without name", merged(output_schema={"create": True}), ["output_schema", "name"], rows=SHARED),
     case("output schema reserved", output_schema(name="pg_profiles"), ["output_schema.name", "reserved"],
          rows=["postgres"]),
     case("output schema missing, create false", output_schema(name="no_such_out", create=False),
@@ -97,8 +102,8 @@ GRANTS_CASES = [
          ["output_schema.privileges", "unknown privilege", "accepted"]),
     case("output table privilege unknown", output_schema(table_privileges=["SELEKT"]),
          ["output_schema.table_privileges", "unknown privilege", "accepted"]),
-    case("input_schemas not a list", merged(input_schemas={"name": "website_eventstream"}), ["input_schemas"]),
-    case("input schema without name", merged(input_schemas=[{"tables": ["tracks"]}]), ["input_schemas", "name"]),
+    case("input_schemas not a list", merged(input_schemas={"name": "website_eventstream"}), ["input_schemas"], rows=SHARED),
+    case("input schema without name", merged(input_schemas=[{"tables": ["tracks"]}]), ["input_schemas", "name"], rows=SHARED),
     case("input schema missing", input_schema(name="no_such_events"),
          ["input_schemas[0].name", "does not exist", "never created"]),
     case("input table missing", input_schema(tables=["tracks", "no_such_table"]),
@@ -111,26 +116,52 @@ GRANTS_CASES = [
     case("future_tables with a table list", input_schema(tables=["tracks"], future_tables=True),
          ["input_schemas[0].future_tables", "tables is omitted"]),
     case("database privilege unknown", merged(database_privileges=["SELECT"]),
-         ["database_privileges", "unknown privilege", "accepted"]),
-    case("language missing", merged(languages=["plperlu"]), ["languages", "plperlu", "does not exist"]),
+         ["database_privileges", "unknown privilege", "accepted"],
+         rows=LIBPQ),
+    case("language missing", merged(languages=["plperlu"]), ["languages", "plperlu", "does not exist"],
+         rows=LIBPQ),
     case("future_tables_owners missing", merged(future_tables_owners=["nobody_at_all"]),
-         ["future_tables_owners", "nobody_at_all", "not an existing"]),
-    case("mode unknown", merged(mode="replace"), ["mode", "append", "exclusive"]),
-    case("state unknown", merged(state="gone"), ["state", "present", "absent"]),
-    case("connect_timeout not a number", merged(connect_timeout="soon"), ["connect_timeout", "int"]),
-    case("login_port not a number", merged(login_port="fivefourthreetwo"), ["login_port", "int"]),
-    case("sslmode unknown", merged(sslmode="maybe"), ["sslmode", "verify-full"]),
+         ["future_tables_owners", "nobody_at_all", "not an existing"],
+         rows=LIBPQ),
+    case("mode unknown", merged(mode="replace"), ["mode", "append", "exclusive"], rows=SHARED),
+    case("state unknown", merged(state="gone"), ["state", "present", "absent"], rows=SHARED),
+    case("connect_timeout not a number", merged(connect_timeout="soon"), ["connect_timeout", "int"], rows=SHARED),
+    case("login_port not a number", merged(login_port="fivefourthreetwo"), ["login_port", "int"],
+         rows=LIBPQ),
+    case("sslmode unknown", merged(sslmode="maybe"), ["sslmode", "verify-full"],
+         rows=LIBPQ),
     case("wrong admin password", merged(login_password="not-the-password"),
-         ["login_user", "login_password", "password authentication failed"]),
-    case("unknown admin user", merged(login_user="no_such_admin"), ["login_user", "no_such_admin"]),
-    case("database missing", merged(login_db="no_such_database"), ["login_db", "no_such_database"]),
+         ["login_user", "login_password", "password authentication failed"],
+         rows=LIBPQ),
+    case("unknown admin user", merged(login_user="no_such_admin"), ["login_user", "no_such_admin"],
+         rows=LIBPQ),
+    case("database missing", merged(login_db="no_such_database"), ["login_db", "no_such_database"],
+         rows=LIBPQ),
     case("endpoint refuses connections", lambda args: dict(args, login_port=args["closed_port"]),
-         ["login_host", "login_port", "refused"]),
+         ["login_host", "login_port", "refused"],
+         rows=LIBPQ),
     case("CA file missing", merged(sslmode="verify-full", ssl_rootcert="/nonexistent/root.crt"),
-         ["ssl_rootcert", "/nonexistent/root.crt"]),
+         ["ssl_rootcert", "/nonexistent/root.crt"],
+         rows=LIBPQ),
     case("CA file not a certificate", lambda args: dict(args, sslmode="verify-full", ssl_rootcert=args["junk_file"]),
-         ["ssl_rootcert"]),
-    case("option of another warehouse", lambda args: args["foreign_option"], ["do not apply", "its options"]),
+         ["ssl_rootcert"],
+         rows=LIBPQ),
+    case("option of another warehouse", lambda args: args["foreign_option"], ["not apply to warehouse", "its options"]),
+    # Databricks (the workspace model): credentials, host, catalog, identities.
+    case("wrong token", merged(databricks_token="dapi-not-the-token"), ["Invalid access token", "databricks_token"],
+         rows=["databricks"]),
+    case("token and OAuth client", merged(databricks_client_id="client-id-1",
+                                          databricks_client_secret="client-secret-1"),
+         ["databricks_token", "databricks_client_id"], rows=["databricks"]),
+    case("workspace refuses connections", lambda args: dict(args, databricks_host="http://127.0.0.2:%d"
+                                                            % args["closed_port"]),
+         ["databricks_host", "127.0.0.2", "check databricks_host"], rows=["databricks"]),
+    case("catalog missing", merged(databricks_catalog="no_such_catalog"),
+         ["databricks_catalog", "no_such_catalog", "does not exist"], rows=["databricks"]),
+    case("principal not in the workspace", merged(principal="nobody@example.com"),
+         ["principal", "nobody@example.com"], rows=["databricks"]),
+    case("password for a Databricks principal", merged(principal_password="x-secret"),
+         ["principal_password"], rows=["databricks"]),
 ]
 
 SITE_OK = {"connection": "pg", "warehouse": "postgres", "host": "127.0.0.2", "dbname": "analytics",
@@ -366,17 +397,15 @@ def test_grants_bad_input(ansible, make_warehouse, row, tmp_path, closed_port):
         args = c["args"](base)
         for key in ("closed_port", "junk_file", "foreign_option"):
             args.pop(key, None)
-        if c["id"] == "endpoint refuses connections":
-            args["login_port"] = closed_port
         return {"rudderstack.profiles.profiles_grants": args}
 
     before = row.snapshot(info)
     tmpdir = _suite_tmp(tmp_path)
     records = _run_batch(ansible, cases, build, env={"TMPDIR": tmpdir})
-    after = row.snapshot(info)
-    assert catalog_changes(before, after) == [], "a rejected run changed the warehouse"
-    assert os.listdir(tmpdir) == []
+    changes = catalog_changes(before, row.snapshot(info))
     _judge(cases, records, lambda c: [])
+    assert changes == [], "a rejected run changed the warehouse: %s" % changes
+    assert os.listdir(tmpdir) == []
 
 
 @pytest.fixture
