@@ -21,27 +21,65 @@ options:
     choices:
       - postgres
       - redshift
+      - bigquery
   principal_type:
     description:
       - 'What the principal is. Accepted per warehouse (the first is the default):'
       - 'V(postgres): V(user), V(role).'
       - 'V(redshift): V(user), V(role).'
+      - 'V(bigquery): V(service_account).'
       - 'V(user): C(CREATE ROLE ... LOGIN); an existing role without LOGIN is given LOGIN, since pb logs
         in as it (postgres); C(CREATE USER), with C(PASSWORD DISABLE) when no password is given (redshift)'
       - 'V(role): C(CREATE ROLE) without login, to be granted to users (postgres); an RBAC role (C(CREATE
         ROLE)); grants go C(TO ROLE) (redshift)'
+      - 'V(service_account): an existing Google Cloud service account, named by its e-mail (never created:
+        create it with gcloud or Terraform) (bigquery)'
     type: str
     choices:
       - user
       - role
+      - service_account
   connect_timeout:
     description:
       - Seconds to wait for the warehouse endpoint before failing.
     type: int
     default: 10
+  bigquery_api_endpoint:
+    description:
+      - BigQuery API endpoint (client_options C(api_endpoint)), for private or regional endpoints. When
+        unset, the library's default (C(https://bigquery.googleapis.com)).
+      - Used by V(bigquery) only.
+    type: str
+  bigquery_credentials:
+    description:
+      - The administrator's service-account key as JSON text or a dict (for example from ansible-vault).
+        Never shown in output. Mutually exclusive with O(bigquery_credentials_file).
+      - Used by V(bigquery) only.
+    type: raw
+  bigquery_credentials_file:
+    description:
+      - Service-account JSON key file of the administrator that grants (on the host that runs the module).
+        Without it and O(bigquery_credentials), application default credentials are used (E(GOOGLE_APPLICATION_CREDENTIALS),
+        gcloud, the metadata server).
+      - Used by V(bigquery) only.
+    type: path
+  bigquery_project:
+    description:
+      - Google Cloud project ID whose IAM policy and datasets are managed (pb's C(project_id)). Defaults
+        to the credentials' project.
+      - Used by V(bigquery) only.
+      - Falls back to E(GOOGLE_CLOUD_PROJECT).
+    type: str
+  bigquery_resource_manager_endpoint:
+    description:
+      - Cloud Resource Manager API endpoint used for the project IAM policy. When unset, the library's
+        default (C(https://cloudresourcemanager.googleapis.com)).
+      - Used by V(bigquery) only.
+    type: str
   login_db:
     description:
       - Database to connect to; database-level grants apply to it.
+      - Used by V(postgres), V(redshift) only.
       - Falls back to E(PGDATABASE).
     type: str
     aliases:
@@ -49,6 +87,7 @@ options:
   login_host:
     description:
       - Host name or address of the endpoint. When unset, libpq's default (the local socket).
+      - Used by V(postgres), V(redshift) only.
       - Falls back to E(PGHOST).
     type: str
     aliases:
@@ -56,11 +95,13 @@ options:
   login_password:
     description:
       - Password of O(login_user).
+      - Used by V(postgres), V(redshift) only.
       - Falls back to E(PGPASSWORD).
     type: str
   login_port:
     description:
       - Port of the endpoint. When unset, the warehouse's default port.
+      - Used by V(postgres), V(redshift) only.
       - Falls back to E(PGPORT).
     type: int
     aliases:
@@ -69,16 +110,19 @@ options:
     description:
       - The administrative user that runs the statements (creates users, roles and schemas and grants
         on the objects named).
+      - Used by V(postgres), V(redshift) only.
       - Falls back to E(PGUSER).
     type: str
   ssl_rootcert:
     description:
       - CA certificate file to verify the server with.
+      - Used by V(postgres), V(redshift) only.
       - Falls back to E(PGSSLROOTCERT).
     type: path
   sslmode:
     description:
       - libpq SSL mode (default V(prefer)). Use V(verify-full) over the internet.
+      - Used by V(postgres), V(redshift) only.
       - Falls back to E(PGSSLMODE).
     type: str
     choices:
@@ -88,6 +132,26 @@ options:
       - require
       - verify-ca
       - verify-full
+  bigquery_location:
+    description:
+      - Location of the output dataset when it is created (for example V(US), V(EU), V(europe-west1));
+        an existing dataset is never moved.
+      - Used by V(bigquery) only.
+      - When unset, V(US).
+    type: str
+  bigquery_role_scope:
+    description:
+      - 'Where the dataset roles (Data Editor on the output dataset, Data Viewer on the input datasets)
+        are granted: V(dataset) as access entries on each dataset, or V(project) as project IAM bindings
+        (then they cover every dataset of the project).'
+      - Used by V(bigquery) only.
+      - When unset, V(dataset).
+    type: str
+    choices:
+      - dataset
+      - project
 requirements:
   - psycopg2-binary (pip) for postgres, redshift, on the host that runs the module
+  - google-cloud-bigquery google-cloud-resource-manager (pip) for bigquery, on the host that runs the
+    module
 """

@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.adapter import option
+from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.bigquery import BigQueryAdapter
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import GrantsError
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.postgres import PostgresAdapter
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.redshift import RedshiftAdapter
@@ -20,6 +21,7 @@ from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.redshi
 ADAPTERS = {
     "postgres": PostgresAdapter,
     "redshift": RedshiftAdapter,
+    "bigquery": BigQueryAdapter,
 }
 
 # Options every warehouse has.
