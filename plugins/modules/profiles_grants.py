@@ -168,6 +168,18 @@ notes:
     (NUL, too long, upper case on Redshift) are rejected with the option named.
   - On Redshift, state is read from C(pg_user), C(pg_namespace), C(pg_class) and the
     C(svv_*_privileges) views, which show explicit grants.
+  - On BigQuery the principal is an existing service account (its e-mail), a schema is a dataset
+    (C([PROJECT.]DATASET)) and the database is the project. O(database_privileges) are project IAM
+    roles (default C(roles/bigquery.jobUser)); dataset privileges are the roles
+    C(roles/bigquery.dataEditor), C(dataViewer), C(dataOwner) (or C(WRITER), C(READER), C(OWNER));
+    V(ALL) means Data Editor and V(USAGE)/V(SELECT) Data Viewer, and a dataset's table privileges
+    fold into its roles (a dataset role covers its tables, now and later).
+  - On BigQuery the project IAM policy (version 3) and each dataset's access list are
+    read-modify-written with their etags, retried on a concurrent change; only the principal's own
+    entries are added or removed, conditional bindings never. V(exclusive) revokes the principal's
+    other C(roles/bigquery.*) project roles and other roles on the named datasets. There is no
+    transaction across calls, so a failed run is completed by the next one. RV(queries) lists the API
+    calls.
 seealso:
   - name: RudderStack Profiles warehouse setup
     description: The privileges RudderStack documents per warehouse.
@@ -211,6 +223,19 @@ EXAMPLES = r"""
         tables: []
     future_tables_owners: [rudder_loader]
     mode: exclusive
+
+- name: BigQuery - jobUser on the project, Data Editor on the output dataset, Data Viewer on the inputs
+  rudderstack.profiles.profiles_grants:
+    warehouse: bigquery
+    bigquery_project: my-gcp-project
+    bigquery_credentials: "{{ lookup('file', 'grants-admin-key.json') }}"   # JSON text, vaulted
+    principal: rudderstack@my-gcp-project.iam.gserviceaccount.com
+    output_schema:
+      name: rs_profiles
+    bigquery_location: EU
+    input_schemas:
+      - name: website_eventstream
+      - name: other-project.shared_events   # a dataset in another project
 """
 
 RETURN = r"""

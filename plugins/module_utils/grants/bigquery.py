@@ -46,6 +46,8 @@ try:
     from google.auth import exceptions as auth_exceptions
     from google.cloud import bigquery
     from google.cloud import resourcemanager_v3
+    from google.oauth2 import credentials as user_credentials
+    from google.oauth2 import service_account
     from google.iam.v1 import iam_policy_pb2, options_pb2, policy_pb2
 except ImportError:
     CLIENT_IMPORT_ERROR = traceback.format_exc()
@@ -209,6 +211,20 @@ def parse_key(text, option):
     return info
 
 
+def load_key(info, option):
+    """google-auth credentials and project for a parsed key: the key types this module accepts
+    are loaded with their own class (not google-auth's generic loader, which would follow any
+    credential configuration it is given)."""
+    if info["type"] == "service_account":
+        return (service_account.Credentials.from_service_account_info(info, scopes=SCOPES),
+                info.get("project_id"))
+    if info["type"] == "authorized_user":
+        return (user_credentials.Credentials.from_authorized_user_info(info, scopes=SCOPES),
+                info.get("quota_project_id"))
+    raise GrantsError("%s: key type %r is not supported here; give a service_account or authorized_user "
+                      "key, or use application default credentials" % (option, info["type"]))
+
+
 class BigQueryAdapter(Adapter):
     NAME = "bigquery"
     PIP_PACKAGE = "google-cloud-bigquery google-cloud-resource-manager"
@@ -370,16 +386,14 @@ class BigQueryAdapter(Adapter):
                         text = f.read()
                 except (IOError, OSError) as exc:
                     raise GrantsError("bigquery_credentials_file: cannot read %s: %s" % (path, exc.strerror))
-                info = parse_key(text, "bigquery_credentials_file (%s)" % path)
-                self.credentials, project = google.auth.load_credentials_from_dict(info, scopes=SCOPES)
                 source = "bigquery_credentials_file"
+                self.credentials, project = load_key(parse_key(text, "%s (%s)" % (source, path)), source)
             elif params["bigquery_credentials"]:
-                info = parse_key(params["bigquery_credentials"], "bigquery_credentials")
-                self.credentials, project = google.auth.load_credentials_from_dict(info, scopes=SCOPES)
                 source = "bigquery_credentials"
+                self.credentials, project = load_key(parse_key(params["bigquery_credentials"], source), source)
             else:
-                self.credentials, project = google.auth.default(scopes=SCOPES)
                 source = "application default credentials"
+                self.credentials, project = google.auth.default(scopes=SCOPES)
         except auth_exceptions.DefaultCredentialsError as exc:
             raise GrantsError("no usable Google credentials: set bigquery_credentials_file or "
                               "bigquery_credentials, or configure application default credentials "

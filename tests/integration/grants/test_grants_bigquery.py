@@ -186,8 +186,13 @@ def test_exclusive_removes_only_the_principals_extras(ansible, gcloud):
         {"role": "roles/bigquery.dataOwner", "members": ["serviceAccount:" + PB_SA]},
         {"role": "roles/editor", "members": ["serviceAccount:" + PB_SA]}]
     before_policy = copy.deepcopy(gcloud.policies[PROJECT]["bindings"])
-    result = ansible.module("profiles_grants", args(gcloud, mode="exclusive"))
+    # The key as a no_log value read with lookup('file'): JSON text, so Ansible masks only that
+    # text and not, say, the project ID inside the queries.
+    task = args(gcloud, mode="exclusive", bigquery_credentials="{{ lookup('file', '%s') }}" % gcloud.keyfile,
+                bigquery_credentials_file=None)
+    result = ansible.module("profiles_grants", task)
     assert not result.get("failed"), result
+    assert "********" not in json.dumps(result["queries"]) and no_secret(result, gcloud)
     assert sorted(result["plan"]["to_revoke"]) == [
         "roles/bigquery.admin ON PROJECT %s" % PROJECT,
         "roles/bigquery.dataOwner ON DATASET %s.website_eventstream" % PROJECT,
@@ -200,7 +205,7 @@ def test_exclusive_removes_only_the_principals_extras(ansible, gcloud):
     assert not any(b["role"] == "roles/bigquery.dataOwner" for b in bindings)   # emptied: dropped
     assert {"role": "roles/editor", "members": ["serviceAccount:" + PB_SA]} in bindings  # not BigQuery's
     assert CONDITIONAL in bindings and before_policy[0] in bindings
-    again = ansible.module("profiles_grants", args(gcloud, mode="exclusive"))
+    again = ansible.module("profiles_grants", task)
     assert again["changed"] is False, again
 
 
@@ -241,6 +246,10 @@ def test_bad_input_fails_clearly_before_any_write(ansible, gcloud):
         (dict(bigquery_credentials=json.dumps({"type": "service_account", "client_email": ADMIN}),
               bigquery_credentials_file=None),
          "bigquery_credentials: the service-account key lacks private_key, token_uri"),
+        (dict(bigquery_credentials=json.dumps(dict(stranger, private_key="-----BEGIN PRIVATE KEY-----\nAAAA\n"
+                                                                         "-----END PRIVATE KEY-----\n")),
+              bigquery_credentials_file=None),
+         "bigquery_credentials: the key cannot be loaded"),
         (dict(bigquery_credentials_file=gcloud.keyfile + ".missing"), "bigquery_credentials_file: cannot read"),
         (dict(output_schema={"name": "rs-profiles"}),
          "output_schema.name: 'rs-profiles' is not a valid BigQuery dataset ID"),
@@ -325,3 +334,42 @@ def test_siteconfig_for_the_same_service_account_matches(ansible, gcloud, tmp_pa
         gcloud.add_dataset(PROJECT, "private_ds", [{"role": "OWNER", "specialGroup": "projectOwners"}])
         read_as(output["credentials"], "private_ds")
     assert os.stat(siteconfig).st_mode & 0o777 == 0o600
+
+
+def load_fixture(name):
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "unit", "fixtures", "bigquery", name)
+    with open(path) as f:
+        return json.load(f)
+
+
+def test_wire_shapes_match_googles_reference(gcloud):
+    """In process (no Ansible): what the real clients send and what the model answers have the
+    shapes of Google's REST reference (tests/unit/fixtures/bigquery/SOURCES.md)."""
+    from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.bigquery import BigQueryAdapter
+    from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import run
+    from bigquery_model import ApiError
+
+    params = args(gcloud)
+    adapter = BigQueryAdapter(params=params)
+    adapter.connect()
+    try:
+        result = run(adapter, params, check_mode=False)
+    finally:
+        adapter.close()
+    assert result["changed"] is True
+    by_kind = {}
+    for r in gcloud.requests:
+        by_kind.setdefault((r["method"], r["path"].rsplit(":", 1)[-1] if ":" in r["path"] else r["path"]), []).append(r)
+    assert by_kind[("POST", "getIamPolicy")][0]["body"] == load_fixture("get_iam_policy_request.json")
+    sent = by_kind[("POST", "setIamPolicy")][0]["body"]
+    reference = load_fixture("policy_example.json")
+    assert set(sent) == {"policy"} and set(sent["policy"]) == set(reference)
+    assert all(set(b) <= set(reference["bindings"][1]) for b in sent["policy"]["bindings"])
+    patch = by_kind[("PATCH", "/bigquery/v2/projects/%s/datasets/website_eventstream" % PROJECT)][0]["body"]
+    assert set(patch) == {"access"}
+    example = load_fixture("dataset_example.json")
+    fields = set().union(*[set(e) for e in example["access"]])
+    assert all(set(e) <= fields for e in patch["access"])
+    assert set(gcloud.dataset_view(PROJECT, "website_eventstream")) == set(example)
+    assert ApiError(412, "FAILED_PRECONDITION", "Precondition check failed.", "conditionNotMet",
+                    "If-Match").body() == load_fixture("precondition_failed_412.json")
