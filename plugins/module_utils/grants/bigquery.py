@@ -41,6 +41,7 @@ from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model 
 CLIENT_IMPORT_ERROR = None
 try:
     import google.auth
+    import requests
     from google.api_core import exceptions as api_exceptions
     from google.api_core import retry as api_retry
     from google.auth import exceptions as auth_exceptions
@@ -459,12 +460,9 @@ class BigQueryAdapter(Adapter):
         except api_exceptions.RetryError as exc:
             raise GrantsError("%s: %s did not answer within %s s (connect_timeout): %s"
                               % (what, self.endpoints[endpoint], self.timeout, _first_line(exc.cause or exc)))
-        except Exception as exc:  # requests' ConnectionError/Timeout and the like
-            if type(exc).__module__.split(".")[0] in ("requests", "urllib3", "socket") or isinstance(
-                    exc, (IOError, OSError)):
-                raise GrantsError("%s: cannot reach %s within %s s (connect_timeout): %s"
-                                  % (what, self.endpoints[endpoint], self.timeout, _first_line(exc)))
-            raise
+        except (requests.exceptions.RequestException, OSError) as exc:   # refused, timed out
+            raise GrantsError("%s: cannot reach %s within %s s (connect_timeout): %s"
+                              % (what, self.endpoints[endpoint], self.timeout, _first_line(exc)))
 
     # -- reading -------------------------------------------------------------------------------
     def read_policy(self):
