@@ -56,11 +56,19 @@ def _unb64url(text):
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def make_service_account_key(email, project, token_uri):
-    """A fresh RSA key in the JSON layout of a Google service-account key file."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption()).decode()
+_PEMS = {}
+
+
+def make_service_account_key(email, project, token_uri, generation=0):
+    """An RSA key in the JSON layout of a Google service-account key file. The RSA key is made
+    once per (email, generation) in a test session (making one takes a moment); another
+    ``generation`` gives the same e-mail a different key."""
+    if (email, generation) not in _PEMS:
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        _PEMS[(email, generation)] = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption()).decode()
+    pem = _PEMS[(email, generation)]
     key_id = hashlib.sha1(pem.encode()).hexdigest()
     return {
         "type": "service_account", "project_id": project, "private_key_id": key_id,
@@ -119,9 +127,10 @@ class GoogleCloudModel:
         self.datasets[(project, dataset)] = self._new_dataset(project, dataset, location, access,
                                                               creator=None)
 
-    def inject_concurrent_change(self, resource, change):
-        """``resource``: ``"policy:<project>"`` or ``"dataset:<project>.<dataset>"``."""
-        self.injections[resource] = change
+    def inject_concurrent_change(self, resource, change, times=1):
+        """``resource``: ``"policy:<project>"`` or ``"dataset:<project>.<dataset>"``; ``change``
+        runs before each of the next ``times`` writes of it (a writer that keeps winning)."""
+        self.injections[resource] = [change] * times
 
     def writes(self, since=0):
         """Requests that change state (not reads, not token requests), from index ``since``."""
@@ -203,9 +212,9 @@ class GoogleCloudModel:
         return False
 
     def _inject(self, resource):
-        change = self.injections.pop(resource, None)
-        if change is not None:
-            change(self)
+        pending = self.injections.get(resource)
+        if pending:
+            pending.pop(0)(self)
 
     # -- token endpoint ------------------------------------------------------------------------
     def token(self, form):

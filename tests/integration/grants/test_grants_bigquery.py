@@ -190,7 +190,8 @@ def test_exclusive_removes_only_the_principals_extras(ansible, gcloud):
     # text and not, say, the project ID inside the queries.
     task = args(gcloud, mode="exclusive", bigquery_credentials="{{ lookup('file', '%s') }}" % gcloud.keyfile,
                 bigquery_credentials_file=None)
-    result = ansible.module("profiles_grants", task)
+    result, again = ansible.playbook([{"name": "exclusive", "rudderstack.profiles.profiles_grants": task},
+                                      {"name": "rerun", "rudderstack.profiles.profiles_grants": task}])
     assert not result.get("failed"), result
     assert "********" not in json.dumps(result["queries"]) and no_secret(result, gcloud)
     assert sorted(result["plan"]["to_revoke"]) == [
@@ -205,33 +206,68 @@ def test_exclusive_removes_only_the_principals_extras(ansible, gcloud):
     assert not any(b["role"] == "roles/bigquery.dataOwner" for b in bindings)   # emptied: dropped
     assert {"role": "roles/editor", "members": ["serviceAccount:" + PB_SA]} in bindings  # not BigQuery's
     assert CONDITIONAL in bindings and before_policy[0] in bindings
-    again = ansible.module("profiles_grants", task)
     assert again["changed"] is False, again
+    assert len(gcloud.writes()) == 4   # the first run: insert, setIamPolicy, two patches; the rerun none
 
 
 def test_absent_revokes_what_present_granted(ansible, gcloud):
-    assert ansible.module("profiles_grants", args(gcloud))["changed"] is True
-    result = ansible.module("profiles_grants", args(gcloud, state="absent"))
-    assert result["changed"] is True, result
+    present, absent = ansible.playbook([   # one ansible-playbook run, two tasks
+        {"name": "present", "rudderstack.profiles.profiles_grants": args(gcloud)},
+        {"name": "absent", "rudderstack.profiles.profiles_grants": args(gcloud, state="absent")}])
+    assert present["changed"] is True and absent["changed"] is True, (present, absent)
+    assert sorted(absent["plan"]["to_revoke"]) == sorted(present["plan"]["to_grant"])
     assert entries_of(gcloud, "rs_profiles", PB_SA) == []
     assert entries_of(gcloud, "website_eventstream", PB_SA) == []
+    assert others(gcloud, "website_eventstream") == INPUT_ACCESS
     assert gcloud.policies[PROJECT]["bindings"] == SEED_BINDINGS
     assert ("acme-analytics", "rs_profiles") in gcloud.datasets   # datasets stay
 
 
 def test_project_scope_binds_dataset_roles_on_the_project(ansible, gcloud):
-    result = ansible.module("profiles_grants", args(gcloud, bigquery_role_scope="project"))
-    assert not result.get("failed"), result
+    task = {"rudderstack.profiles.profiles_grants": args(gcloud, bigquery_role_scope="project")}
+    first, second = ansible.playbook([dict(task, name="first"), dict(task, name="rerun")])
+    assert first["changed"] is True and second["changed"] is False, (first, second)
     roles = set(b["role"] for b in gcloud.policies[PROJECT]["bindings"]
                 if "serviceAccount:" + PB_SA in b["members"] and "condition" not in b)
     assert roles == {"roles/bigquery.jobUser", "roles/bigquery.dataEditor", "roles/bigquery.dataViewer"}
     assert entries_of(gcloud, "rs_profiles", PB_SA) == []
     assert entries_of(gcloud, "website_eventstream", PB_SA) == []
-    assert ansible.module("profiles_grants", args(gcloud, bigquery_role_scope="project"))["changed"] is False
+    # The rerun wrote nothing: the only writes are the first run's insert and one policy write.
+    assert [(r["method"], r["path"].rsplit("/", 1)[-1]) for r in gcloud.writes()] == [
+        ("POST", "datasets"), ("POST", "%s:setIamPolicy" % PROJECT)]
 
 
-def test_bad_input_fails_clearly_before_any_write(ansible, gcloud):
-    stranger = make_service_account_key(ADMIN, PROJECT, gcloud.url + "/token")  # a key the model never saw
+BAD_INPUT = [   # (options, message): checked in process, before any write
+    (dict(bigquery_credentials=json.dumps({"type": "service_account", "client_email": ADMIN}),
+          bigquery_credentials_file=None),
+     "bigquery_credentials: the service-account key lacks private_key, token_uri"),
+    (dict(bigquery_credentials=json.dumps({"type": "external_account"}), bigquery_credentials_file=None),
+     "bigquery_credentials: key type 'external_account' is not supported here"),
+    (dict(output_schema={"name": "rs-profiles"}),
+     "output_schema.name: 'rs-profiles' is not a valid BigQuery dataset ID"),
+    (dict(input_schemas=[{"name": "website_eventstream", "privileges": ["roles/bigquery.admin"]}]),
+     "input_schemas[0].privileges: unknown dataset role 'roles/bigquery.admin'"),
+    (dict(database_privileges=["roles/bigquery.jobuser", "roles/bigquery.superUser"]),
+     "database_privileges: unknown project role 'roles/bigquery.superUser'"),
+    (dict(principal="rudderstack"), "principal: 'rudderstack' is not a service-account e-mail"),
+    (dict(input_schemas=[{"name": "missing_ds"}]), 'input_schemas[0].name: schema "missing_ds" does not exist'),
+    (dict(input_schemas=[{"name": "website_eventstream", "tables": ["tracks"]}]),
+     "input_schemas[0].tables[0]: not supported on warehouse bigquery"),
+    (dict(bigquery_project="Not A Project"), "bigquery_project: 'Not A Project' is not a valid project ID"),
+]
+
+
+@pytest.mark.parametrize("extra, message", BAD_INPUT)
+def test_bad_input_fails_clearly_before_any_write(gcloud, extra, message):
+    from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import GrantsError
+    with pytest.raises(GrantsError) as err:
+        run_in_process(args(gcloud, **extra))
+    assert message in str(err.value)
+    assert gcloud.writes() == []
+
+
+def test_bad_credentials_fail_clearly_through_ansible(ansible, gcloud):
+    stranger = make_service_account_key(ADMIN, PROJECT, gcloud.url + "/token", generation=1)  # never registered
     text = json.dumps(stranger)   # the key as JSON text: Ansible then masks only the whole text
     cases = [
         # Resource Manager signs its own JWT: the API answers 401.
@@ -243,25 +279,11 @@ def test_bad_input_fails_clearly_before_any_write(ansible, gcloud):
          "Signature." % gcloud.url),
         (dict(bigquery_credentials="{not json " + stranger["private_key"], bigquery_credentials_file=None),
          "bigquery_credentials: not a JSON key (JSONDecodeError at line 1 column 2)"),
-        (dict(bigquery_credentials=json.dumps({"type": "service_account", "client_email": ADMIN}),
-              bigquery_credentials_file=None),
-         "bigquery_credentials: the service-account key lacks private_key, token_uri"),
         (dict(bigquery_credentials=json.dumps(dict(stranger, private_key="-----BEGIN PRIVATE KEY-----\nAAAA\n"
                                                                          "-----END PRIVATE KEY-----\n")),
               bigquery_credentials_file=None),
          "bigquery_credentials: the key cannot be loaded"),
         (dict(bigquery_credentials_file=gcloud.keyfile + ".missing"), "bigquery_credentials_file: cannot read"),
-        (dict(output_schema={"name": "rs-profiles"}),
-         "output_schema.name: 'rs-profiles' is not a valid BigQuery dataset ID"),
-        (dict(input_schemas=[{"name": "website_eventstream", "privileges": ["roles/bigquery.admin"]}]),
-         "input_schemas[0].privileges: unknown dataset role 'roles/bigquery.admin'"),
-        (dict(database_privileges=["roles/bigquery.jobuser", "roles/bigquery.superUser"]),
-         "database_privileges: unknown project role 'roles/bigquery.superUser'"),
-        (dict(principal="rudderstack"), "principal: 'rudderstack' is not a service-account e-mail"),
-        (dict(input_schemas=[{"name": "missing_ds"}]),
-         "input_schemas[0].name: schema \"missing_ds\" does not exist"),
-        (dict(input_schemas=[{"name": "website_eventstream", "tables": ["tracks"]}]),
-         "input_schemas[0].tables[0]: not supported on warehouse bigquery"),
         (dict(login_host="db.example.com"), "login_host (postgres, redshift only) does not apply"),
     ]
     tasks = [{"name": "case %d" % i, "rudderstack.profiles.profiles_grants": args(gcloud, **extra),
@@ -345,17 +367,9 @@ def load_fixture(name):
 def test_wire_shapes_match_googles_reference(gcloud):
     """In process (no Ansible): what the real clients send and what the model answers have the
     shapes of Google's REST reference (tests/unit/fixtures/bigquery/SOURCES.md)."""
-    from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.bigquery import BigQueryAdapter
-    from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import run
     from bigquery_model import ApiError
 
-    params = args(gcloud)
-    adapter = BigQueryAdapter(params=params)
-    adapter.connect()
-    try:
-        result = run(adapter, params, check_mode=False)
-    finally:
-        adapter.close()
+    result = run_in_process(args(gcloud))
     assert result["changed"] is True
     by_kind = {}
     for r in gcloud.requests:
@@ -373,3 +387,50 @@ def test_wire_shapes_match_googles_reference(gcloud):
     assert set(gcloud.dataset_view(PROJECT, "website_eventstream")) == set(example)
     assert ApiError(412, "FAILED_PRECONDITION", "Precondition check failed.", "conditionNotMet",
                     "If-Match").body() == load_fixture("precondition_failed_412.json")
+
+
+def run_in_process(params, check_mode=False):
+    from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.bigquery import BigQueryAdapter
+    from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import run
+    adapter = BigQueryAdapter(params=params)
+    try:
+        adapter.connect()
+        return run(adapter, params, check_mode=check_mode)
+    finally:
+        adapter.close()
+
+
+def test_retries_are_bounded(gcloud):
+    from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import GrantsError
+
+    def other_writer(model):
+        model.touch_policy(PROJECT)
+
+    gcloud.inject_concurrent_change("policy:" + PROJECT, other_writer, times=99)
+    with pytest.raises(GrantsError, match=r"^projects.setIamPolicy projects/acme-analytics .*: the policy kept "
+                                          r"changing concurrently; gave up after 5 attempts$"):
+        run_in_process(args(gcloud, input_schemas=[], output_schema=None))
+    sets = [r["status"] for r in gcloud.requests if r["path"].endswith(":setIamPolicy")]
+    assert sets == [409] * 5
+    assert gcloud.policies[PROJECT]["bindings"] == SEED_BINDINGS
+
+
+def test_unreachable_token_endpoint_times_out(gcloud, tmp_path):
+    from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import GrantsError
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(0)
+    key = dict(gcloud.admin_key, token_uri="http://127.0.0.1:%d/token" % silent.getsockname()[1])
+    try:
+        start = time.monotonic()
+        with pytest.raises(GrantsError) as err:
+            # BigQuery first (no project roles): its client fetches an OAuth token.
+            run_in_process(args(gcloud, bigquery_credentials=json.dumps(key), bigquery_credentials_file=None,
+                                database_privileges=[], connect_timeout=2))
+        elapsed = time.monotonic() - start
+    finally:
+        silent.close()
+    assert "datasets.get projects/%s/datasets/rs_profiles" % PROJECT in str(err.value)
+    assert key["token_uri"] in str(err.value) and "2 s" in str(err.value), str(err.value)
+    assert elapsed < 20, elapsed
