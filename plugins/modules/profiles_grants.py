@@ -72,6 +72,8 @@ options:
           - Create the schema with C(AUTHORIZATION principal) so the principal owns it.
           - pb must own what is in its output schema to replace its views; owning the schema
             avoids clashes with objects created by others. Ignored if the schema exists.
+          - Ignored on BigQuery, where a dataset has no single owner (list
+            C(roles/bigquery.dataOwner) in O(output_schema.privileges) instead).
         type: bool
         default: false
       privileges:

@@ -156,8 +156,10 @@ def test_unsupported_options_are_refused():
         desired_for(adapter(), future_tables_owners=["loader"])
     with pytest.raises(GrantsError, match=r"^languages\[0\]: not supported on warehouse bigquery"):
         desired_for(adapter(), languages=["plpythonu"])
-    with pytest.raises(GrantsError, match="owned_by_principal"):
-        desired_for(adapter(), output_schema={"name": "rs_profiles", "owned_by_principal": True})
+    # Ignored (a dataset has no owner); the warehouse_grants role sets it for every warehouse.
+    d = desired_for(adapter(), output_schema={"name": "rs_profiles", "owned_by_principal": True})
+    assert d.schema_privileges["rs_profiles"] == {"roles/bigquery.dataEditor"}
+    assert d.create_schemas == [("rs_profiles", False)]   # else the planner takes it as owned: no grant
     with pytest.raises(GrantsError, match="^principal_password: "):
         desired_for(adapter(), principal_password="x")
 

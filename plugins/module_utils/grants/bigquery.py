@@ -346,15 +346,16 @@ class BigQueryAdapter(Adapter):
             unsupported.append("future_tables_owners (a dataset role covers its future tables)")
         if params.get("languages"):
             unsupported.append("languages")
-        if (params.get("output_schema") or {}).get("owned_by_principal"):
-            unsupported.append("output_schema.owned_by_principal (grant roles/bigquery.dataOwner "
-                               "with output_schema.privileges instead)")
         for index, spec in enumerate(params.get("input_schemas") or []):
             if isinstance(spec, dict) and spec.get("tables") is not None:
                 unsupported.append("input_schemas[%d].tables (BigQuery roles are granted per dataset)"
                                    % index)
         if unsupported:
             raise GrantsError("not supported on warehouse bigquery: %s" % "; ".join(unsupported))
+        # output_schema.owned_by_principal is ignored: a dataset has no single owner (for the
+        # principal to own it, list roles/bigquery.dataOwner in output_schema.privileges); the
+        # warehouse_grants role sets it for every warehouse.
+        desired.create_schemas = [(name, False) for name, dummy in desired.create_schemas]
         # A dataset role covers its tables now and later: the table privileges fold into the
         # dataset's roles, and there are no table or future-table grants.
         for rule in desired.table_rules:

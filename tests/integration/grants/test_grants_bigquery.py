@@ -434,3 +434,21 @@ def test_unreachable_token_endpoint_times_out(gcloud, tmp_path):
     assert "datasets.get projects/%s/datasets/rs_profiles" % PROJECT in str(err.value)
     assert key["token_uri"] in str(err.value) and "2 s" in str(err.value), str(err.value)
     assert elapsed < 20, elapsed
+
+
+def test_warehouse_grants_role_on_bigquery(ansible, gcloud):
+    """The role with its defaults (owned_by_principal true, which BigQuery ignores) and the
+    generated bigquery_* variables."""
+    role_vars = {"warehouse_grants_warehouse": "bigquery", "warehouse_grants_principal": PB_SA,
+                 "warehouse_grants_bigquery_project": PROJECT,
+                 "warehouse_grants_bigquery_credentials_file": gcloud.keyfile,
+                 "warehouse_grants_bigquery_api_endpoint": gcloud.url,
+                 "warehouse_grants_bigquery_resource_manager_endpoint": gcloud.url,
+                 "warehouse_grants_input_schemas": [{"name": "website_eventstream"}]}
+    results = ansible.playbook([{"name": "grants", "ansible.builtin.include_role": {
+        "name": "rudderstack.profiles.warehouse_grants"}, "vars": role_vars}])
+    assert not any(r.get("failed") for r in results), results
+    assert entries_of(gcloud, "rs_profiles", PB_SA) == [{"role": "WRITER", "userByEmail": PB_SA}], (
+        results[-1].get("queries"), results[-1].get("plan"), results[-1].get("msg"))
+    assert entries_of(gcloud, "website_eventstream", PB_SA) == [{"role": "READER", "userByEmail": PB_SA}]
+    assert "serviceAccount:" + PB_SA in gcloud.policies[PROJECT]["bindings"][1]["members"]
