@@ -244,6 +244,8 @@ RETURN = r"""
 queries:
   description:
     - Statements executed, or planned in check mode. Passwords appear as C('********').
+    - On BigQuery, the API calls (C(datasets.insert), C(projects.setIamPolicy), C(datasets.patch));
+      a write refused because of a concurrent change appears again after its re-read.
   returned: always
   type: list
   elements: str

@@ -539,10 +539,19 @@ class BigQueryAdapter(Adapter):
 
     # -- writing -------------------------------------------------------------------------------
     def apply(self, statements):
-        for statement in statements:
-            getattr(self, "_apply_" + statement.template)(statement)
+        """Run the calls in order. A write refused because of a concurrent change is retried
+        after a re-read; ``statements`` is updated in place to the calls actually made (the
+        re-read and the repeated write appear after the refused one), which is what the module
+        returns as ``queries``."""
+        made = []
+        try:
+            for statement in statements:
+                getattr(self, "_apply_" + statement.template)(statement, made)
+        finally:
+            statements[:] = made
 
-    def _apply_insert(self, statement):
+    def _apply_insert(self, statement, made):
+        made.append(statement)
         project, dataset = self.dataset_ref(statement.params["dataset"])
         resource = bigquery.Dataset(bigquery.DatasetReference(project, dataset))
         resource.location = statement.params["location"]
@@ -550,9 +559,12 @@ class BigQueryAdapter(Adapter):
             statement.text, "bigquery", self.bq.create_dataset, resource, retry=self._retry(),
             timeout=self.timeout)
 
-    def _apply_set_iam_policy(self, statement):
+    def _apply_set_iam_policy(self, statement, made):
         change = statement.params
         for attempt in range(MAX_ATTEMPTS):
+            if attempt:
+                made.append(_reread("projects.getIamPolicy projects/%s" % self.project))
+            made.append(statement)
             policy = self.policy if attempt == 0 else self.read_policy()
             bindings = edit_bindings(policy["bindings"], self.principal, change["add"], change["remove"])
             request = iam_policy_pb2.SetIamPolicyRequest(
@@ -568,10 +580,13 @@ class BigQueryAdapter(Adapter):
         raise GrantsError("%s: the policy kept changing concurrently; gave up after %d attempts"
                           % (statement.text, MAX_ATTEMPTS))
 
-    def _apply_patch_access(self, statement):
+    def _apply_patch_access(self, statement, made):
         change = statement.params
         name = change["dataset"]
         for attempt in range(MAX_ATTEMPTS):
+            if attempt:
+                made.append(_reread("datasets.get projects/%s/datasets/%s" % self.dataset_ref(name)))
+            made.append(statement)
             dataset = self.datasets.get(name) if attempt == 0 else None
             if dataset is None:
                 dataset = self.read_dataset(name)
@@ -594,6 +609,11 @@ class BigQueryAdapter(Adapter):
 
     def discard(self):
         pass
+
+
+def _reread(call):
+    text = "%s (re-read: the previous write met a concurrent change)" % call
+    return Statement(text, "reread", None)
 
 
 def _concurrent(exc):

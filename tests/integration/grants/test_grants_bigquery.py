@@ -162,6 +162,16 @@ def test_concurrent_changes_are_retried_and_kept(ansible, gcloud):
     gcloud.inject_concurrent_change("dataset:%s.website_eventstream" % PROJECT, other_dataset_writer)
     result = ansible.module("profiles_grants", args(gcloud))
     assert not result.get("failed"), result
+    # queries: the calls made, the refused writes, re-reads and repeated writes included.
+    assert [q.split(" (")[0] for q in result["queries"]] == [
+        "datasets.insert projects/%s/datasets/rs_profiles" % PROJECT,
+        "projects.setIamPolicy projects/%s" % PROJECT,
+        "projects.getIamPolicy projects/%s" % PROJECT,
+        "projects.setIamPolicy projects/%s" % PROJECT,
+        "datasets.patch projects/%s/datasets/rs_profiles" % PROJECT,
+        "datasets.patch projects/%s/datasets/website_eventstream" % PROJECT,
+        "datasets.get projects/%s/datasets/website_eventstream" % PROJECT,
+        "datasets.patch projects/%s/datasets/website_eventstream" % PROJECT]
     sets = [r["status"] for r in gcloud.requests if r["path"].endswith(":setIamPolicy")]
     assert sets == [409, 200]
     patches = [r["status"] for r in gcloud.requests
