@@ -22,23 +22,31 @@ options:
       - postgres
       - redshift
       - bigquery
+      - databricks
   principal_type:
     description:
       - 'What the principal is. Accepted per warehouse (the first is the default):'
       - 'V(postgres): V(user), V(role).'
       - 'V(redshift): V(user), V(role).'
       - 'V(bigquery): V(service_account).'
+      - 'V(databricks): V(user), V(service_principal), V(group).'
       - 'V(user): C(CREATE ROLE ... LOGIN); an existing role without LOGIN is given LOGIN, since pb logs
-        in as it (postgres); C(CREATE USER), with C(PASSWORD DISABLE) when no password is given (redshift)'
+        in as it (postgres); C(CREATE USER), with C(PASSWORD DISABLE) when no password is given (redshift);
+        a Databricks user, named by e-mail (Databricks identities are never created by this module) (databricks)'
       - 'V(role): C(CREATE ROLE) without login, to be granted to users (postgres); an RBAC role (C(CREATE
         ROLE)); grants go C(TO ROLE) (redshift)'
       - 'V(service_account): an existing Google Cloud service account, named by its e-mail (never created:
         create it with gcloud or Terraform) (bigquery)'
+      - 'V(service_principal): a service principal, named by application id (UUID) or display name (looked
+        up through SCIM and compared by application id) (databricks)'
+      - 'V(group): a group, named by its display name (databricks)'
     type: str
     choices:
       - user
       - role
       - service_account
+      - service_principal
+      - group
   connect_timeout:
     description:
       - Seconds to wait for the warehouse endpoint before failing.
@@ -75,6 +83,40 @@ options:
       - Cloud Resource Manager API endpoint used for the project IAM policy. When unset, the library's
         default (C(https://cloudresourcemanager.googleapis.com)).
       - Used by V(bigquery) only.
+    type: str
+  databricks_catalog:
+    description:
+      - Unity Catalog catalog holding the output and input schemas (the siteconfig's C(catalog)). It must
+        exist; it is never created.
+      - Used by V(databricks) only.
+      - Required (after the environment fallback).
+    type: str
+  databricks_client_id:
+    description:
+      - 'OAuth machine-to-machine: client id (application id) of the admin service principal; databricks-sdk
+        fetches a token from the workspace''s OIDC endpoints.'
+      - Used by V(databricks) only.
+      - Falls back to E(DATABRICKS_CLIENT_ID).
+    type: str
+  databricks_client_secret:
+    description:
+      - 'OAuth machine-to-machine: the client secret of O(databricks_client_id).'
+      - Used by V(databricks) only.
+      - Falls back to E(DATABRICKS_CLIENT_SECRET).
+    type: str
+  databricks_host:
+    description:
+      - Databricks workspace URL, for example C(https://adb-1234567890123456.7.azuredatabricks.net); without
+        a scheme, C(https://) is assumed (the siteconfig's C(host) can be given as is).
+      - Used by V(databricks) only.
+      - Falls back to E(DATABRICKS_HOST).
+      - Required (after the environment fallback).
+    type: str
+  databricks_token:
+    description:
+      - Personal access token of the admin that grants. Mutually exclusive with O(databricks_client_id)/O(databricks_client_secret).
+      - Used by V(databricks) only.
+      - Falls back to E(DATABRICKS_TOKEN).
     type: str
   login_db:
     description:
@@ -154,4 +196,5 @@ requirements:
   - psycopg2-binary (pip) for postgres, redshift, on the host that runs the module
   - google-cloud-bigquery google-cloud-resource-manager (pip) for bigquery, on the host that runs the
     module
+  - databricks-sdk (pip) for databricks, on the host that runs the module
 """
