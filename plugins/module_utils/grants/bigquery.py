@@ -38,20 +38,42 @@ from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.adapte
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import (
     Current, Grant, GrantsError, Statement)
 
-CLIENT_IMPORT_ERROR = None
-try:
-    import google.auth
-    import requests
-    from google.api_core import exceptions as api_exceptions
-    from google.api_core import retry as api_retry
-    from google.auth import exceptions as auth_exceptions
-    from google.cloud import bigquery
-    from google.cloud import resourcemanager_v3
-    from google.oauth2 import credentials as user_credentials
-    from google.oauth2 import service_account
-    from google.iam.v1 import iam_policy_pb2, options_pb2, policy_pb2
-except ImportError:
-    CLIENT_IMPORT_ERROR = traceback.format_exc()
+# The Google client libraries are imported on first use (about a second of CPU): the registry
+# imports every adapter, and runs of the module for other warehouses should not pay for them.
+google_auth = requests = api_exceptions = api_retry = auth_exceptions = None
+bigquery = resourcemanager_v3 = user_credentials = service_account = None
+iam_policy_pb2 = options_pb2 = policy_pb2 = None
+_IMPORT = {}
+
+
+def load_clients():
+    """Import the client libraries into this module's globals once; the traceback or None."""
+    if "error" not in _IMPORT:
+        try:
+            import google.auth as google_auth
+            import requests as requests_lib
+            from google.api_core import exceptions as _api_exceptions
+            from google.api_core import retry as _api_retry
+            from google.auth import exceptions as _auth_exceptions
+            from google.cloud import bigquery as _bigquery
+            from google.cloud import resourcemanager_v3 as _resourcemanager_v3
+            from google.oauth2 import credentials as _user_credentials
+            from google.oauth2 import service_account as _service_account
+            from google.iam.v1 import iam_policy_pb2 as _iam_policy_pb2
+            from google.iam.v1 import options_pb2 as _options_pb2
+            from google.iam.v1 import policy_pb2 as _policy_pb2
+        except ImportError:
+            _IMPORT["error"] = traceback.format_exc()
+        else:
+            globals().update(
+                google_auth=google_auth, requests=requests_lib, api_exceptions=_api_exceptions,
+                api_retry=_api_retry, auth_exceptions=_auth_exceptions, bigquery=_bigquery,
+                resourcemanager_v3=_resourcemanager_v3, user_credentials=_user_credentials,
+                service_account=_service_account, iam_policy_pb2=_iam_policy_pb2,
+                options_pb2=_options_pb2, policy_pb2=_policy_pb2)
+            _IMPORT["error"] = None
+    return _IMPORT["error"]
+
 
 SCOPES = ["https://www.googleapis.com/auth/cloud-platform"]
 MAX_ATTEMPTS = 5   # read-modify-write attempts per policy or dataset on concurrent changes
@@ -284,7 +306,7 @@ class BigQueryAdapter(Adapter):
 
     @classmethod
     def client_import_error(cls):
-        return CLIENT_IMPORT_ERROR
+        return load_clients()
 
     # -- names ---------------------------------------------------------------------------------
     def validate_identifier(self, value, option):
@@ -375,6 +397,10 @@ class BigQueryAdapter(Adapter):
 
     # -- connection ----------------------------------------------------------------------------
     def connect(self):
+        error = load_clients()
+        if error:
+            raise GrantsError("the Google client libraries cannot be imported (pip install %s): %s"
+                              % (self.PIP_PACKAGE, error.strip().splitlines()[-1]))
         params = self.connection_params(self.params)
         self.timeout = self.params.get("connect_timeout") or 10
         if params["bigquery_credentials_file"] and params["bigquery_credentials"]:
@@ -395,7 +421,7 @@ class BigQueryAdapter(Adapter):
                 self.credentials, project = load_key(parse_key(params["bigquery_credentials"], source), source)
             else:
                 source = "application default credentials"
-                self.credentials, project = google.auth.default(scopes=SCOPES)
+                self.credentials, project = google_auth.default(scopes=SCOPES)
         except auth_exceptions.DefaultCredentialsError as exc:
             raise GrantsError("no usable Google credentials: set bigquery_credentials_file or "
                               "bigquery_credentials, or configure application default credentials "
