@@ -16,10 +16,12 @@ from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.adapte
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import GrantsError
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.postgres import PostgresAdapter
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.redshift import RedshiftAdapter
+from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.snowflake import SnowflakeAdapter
 
 ADAPTERS = {
     "postgres": PostgresAdapter,
     "redshift": RedshiftAdapter,
+    "snowflake": SnowflakeAdapter,
 }
 
 # Options every warehouse has.
