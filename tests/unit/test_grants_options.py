@@ -32,13 +32,16 @@ def test_generated_files_are_current():
 
 def test_argument_spec_is_the_union_of_the_adapters(with_toy):
     spec = registry.argument_spec()
-    assert spec["warehouse"]["choices"] == ["postgres", "redshift", "toy"]
+    # Registry order, the toy last (other warehouses may sit between).
+    assert spec["warehouse"]["choices"][:2] == ["postgres", "redshift"]
+    assert spec["warehouse"]["choices"][-1] == "toy"
     assert spec["account"] == {"type": "str"}
     assert spec["login_password"] == {"type": "str", "no_log": True}
     assert spec["toy_pools"] == {"type": "list", "elements": "str"}
     assert spec["connect_timeout"] == {"type": "int", "default": 10}
     assert "default" not in spec["retries"] and "default" not in spec["sslmode"]
-    assert registry.principal_types() == ["user", "role", "service"]
+    assert registry.principal_types()[:2] == ["user", "role"]
+    assert registry.principal_types()[-1] == "service"
 
 
 def test_docs_role_and_spec_agree(with_toy):
@@ -64,7 +67,7 @@ def test_an_option_of_another_warehouse_is_an_error(with_toy):
     with pytest.raises(GrantsError) as err:
         registry.adapter_for({"warehouse": "postgres", "account": "xy123", "login_host": "h"})
     assert str(err.value).startswith("account (toy only) does not apply to warehouse postgres; its options: ")
-    with pytest.raises(GrantsError, match=r"login_host \(postgres, redshift only\), sslmode "):
+    with pytest.raises(GrantsError, match=r"login_host \(postgres, redshift[a-z, ]* only\), sslmode "):
         registry.adapter_for({"warehouse": "toy", "login_host": "h", "sslmode": "require"})
     assert isinstance(registry.adapter_for({"warehouse": "toy", "account": "a"}), ToyAdapter)
 

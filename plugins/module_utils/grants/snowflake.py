@@ -240,6 +240,7 @@ class SnowflakeAdapter(Adapter):
         self.conn = conn
         self.role = None
         self.views = set()       # (schema, name) of views among the objects read
+        self.unknown_held = {}   # (kind, target) -> privileges held that ALL_PRIVILEGES lacks
         self.steps = []          # structured plan actions, rendered in order
         self.login_role = None
         self.database = None
@@ -334,14 +335,15 @@ class SnowflakeAdapter(Adapter):
 
     def expand_privileges(self, kind, target, privileges):
         """Views take only SELECT and REFERENCES: ALL on a view (or on future views) means those,
-        and privileges views do not have are not asked of them (they could never be granted)."""
+        and privileges views do not have are not asked of them (they could never be granted).
+        ALL also covers what Snowflake added since (held, unknown to ALL_PRIVILEGES)."""
         is_view = (kind == "table" and target in self.views) or (kind == "future" and target[1] == "VIEW")
-        if kind == "future":
-            kind = "table"
+        vocabulary = "view" if is_view else ("table" if kind == "future" else kind)
         result = set()
         for privilege in privileges:
             if privilege == "ALL":
-                result.update(ALL_PRIVILEGES["view" if is_view else kind])
+                result.update(ALL_PRIVILEGES[vocabulary])
+                result.update(self.unknown_held.get((kind, target), ()))
             elif not is_view or privilege in ALL_PRIVILEGES["view"]:
                 result.add(privilege)
         return result
@@ -484,7 +486,7 @@ class SnowflakeAdapter(Adapter):
                 on = (row.get("grant_on") or "").upper()
                 if on in ("TABLE", "VIEW") and row.get("privilege") != "OWNERSHIP":
                     current.grants.add(Grant("future", (schema, on), row["privilege"]))
-        self._covered_by_all(desired, current)
+        self._note_unknown(current)
         return current
 
     def _owner(self, owner, desired):
@@ -508,26 +510,14 @@ class SnowflakeAdapter(Adapter):
             return Grant("table", (parts[1], parts[2]), privilege)
         return None
 
-    def _covered_by_all(self, desired, current):
-        """Privileges held that this module does not know (Snowflake added them after a GRANT ALL)
-        are part of ALL where ALL is wanted: dropped, so they cause no change."""
-        wants_all = set()
-        if "ALL" in (desired.database_privileges or ()):
-            wants_all.add(("database", (self.database,)))
-        for schema, privileges in desired.schema_privileges.items():
-            if "ALL" in privileges:
-                wants_all.add(("schema", (schema,)))
-        for (kind, target), privileges in desired.object_privileges.items():
-            if "ALL" in privileges:
-                wants_all.add((kind, target))
-        all_schemas = set(r.schema for r in desired.table_rules if "ALL" in r.privileges and r.tables is None)
-        for grant in list(current.grants):
-            known = ALL_PRIVILEGES.get(grant.kind if grant.kind != "future" else "table", ())
-            if grant.privilege in known or grant.privilege in ALL_PRIVILEGES["view"]:
-                continue
-            if ((grant.kind, grant.target) in wants_all
-                    or (grant.kind in ("table", "future") and grant.target[0] in all_schemas)):
-                current.grants.discard(grant)
+    def _note_unknown(self, current):
+        """Privileges held that ALL_PRIVILEGES does not list (Snowflake added them; a GRANT ALL
+        PRIVILEGES gave them): remembered per object, so that ALL wanted there includes them (no
+        change, never revoked in exclusive mode, revoked with state absent)."""
+        for grant in current.grants:
+            kind = "table" if grant.kind == "future" else grant.kind
+            if grant.privilege not in ALL_PRIVILEGES.get(kind, ()) and grant.privilege not in ALL_PRIVILEGES["view"]:
+                self.unknown_held.setdefault((grant.kind, grant.target), set()).add(grant.privilege)
 
     # -- rendering ---------------------------------------------------------------------------
     def render(self, plan, desired, current):
