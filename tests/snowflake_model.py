@@ -296,9 +296,12 @@ class SnowflakeModel:
         pem = self.users[user]["rsa_public_key"]
         if not pem:
             return "no RSA public key registered for the user"
+
+        def pad(text):
+            return text + "=" * (-len(text) % 4)
+
         try:
             head, body, sig = token.split(".")
-            pad = lambda s: s + "=" * (-len(s) % 4)  # noqa: E731
             claims = json.loads(base64.urlsafe_b64decode(pad(body)))
             key = serialization.load_pem_public_key(pem.encode())
             key.verify(base64.urlsafe_b64decode(pad(sig)), (head + "." + body).encode(),

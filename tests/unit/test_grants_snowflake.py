@@ -15,7 +15,9 @@ def load(name):
     """Parse the documentation's ASCII table: (column names, rows)."""
     with open(os.path.join(FIXTURES, name + ".txt"), encoding="utf-8") as f:
         lines = [l for l in f.read().splitlines() if l.startswith("|")]
-    split = lambda line: [c.strip() for c in line.strip().strip("|").split("|")]  # noqa: E731
+
+    def split(line):
+        return [c.strip() for c in line.strip().strip("|").split("|")]
     header = split(lines[0])
     rows = [split(l) for l in lines[2:]]
     assert all(len(r) == len(header) for r in rows), name
@@ -70,8 +72,8 @@ PARAMS = {"principal": "profiles_test_user", "snowflake_role": "profiles_role",
           "output_schema": {"name": "rs_profiles"}, "input_schemas": [{"name": "eventsschema"}]}
 
 
-def adapter(answers=ANSWERS):
-    a = sf.SnowflakeAdapter(params={}, conn=FakeConn(answers))
+def adapter(answers=None):
+    a = sf.SnowflakeAdapter(params={}, conn=FakeConn(answers or ANSWERS))
     a.login_role, a.database = "SECURITYADMIN", "RUDDER_DB"
     return a
 

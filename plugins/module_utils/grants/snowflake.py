@@ -572,7 +572,7 @@ class SnowflakeAdapter(Adapter):
             return ", ".join(sorted(names))
 
         out = []
-        kinds = sorted(set(k for k, _ in by_object), key=lambda k: kind_rank(k, self.KIND_ORDER))
+        kinds = sorted(set(k for k, dummy in by_object), key=lambda k: kind_rank(k, self.KIND_ORDER))
         for kind in kinds:
             objects = sorted((t, p) for (k, t), p in by_object.items() if k == kind)
             if kind == "table":
@@ -616,7 +616,7 @@ class SnowflakeAdapter(Adapter):
                             and current.tables[schema][n] != desired.principal]
                 bulk = set()
                 if verb == "GRANT" and schema in all_rules and len(items) == len(existing):
-                    bulk = set.intersection(*[set(p) for _, p in items])
+                    bulk = set.intersection(*[set(p) for dummy, p in items])
                 if bulk:
                     out.append(_plain("%s %s ON ALL %sS IN SCHEMA %s.%s %s" % (
                         verb, ", ".join(sorted(bulk)), what, db, quote_ident(schema), tail)))
