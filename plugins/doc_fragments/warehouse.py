@@ -53,7 +53,8 @@ options:
       - database
   login_host:
     description:
-      - Host name or address of the endpoint. When unset, libpq's default (the local socket).
+      - Host name or address of the endpoint. When unset, the warehouse's default (libpq's local socket
+        for postgres and redshift).
       - Falls back to E(PGHOST) (postgres, redshift).
       - Falls back to E(SNOWFLAKE_HOST) (snowflake).
     type: str

@@ -93,8 +93,8 @@ SNOWFLAKE_OPTIONS = {
         "str", "Snowflake account identifier (C(orgname-accountname) or the account locator, as in "
         "pb's siteconfig C(account)).", env=["SNOWFLAKE_ACCOUNT"], required=True),
     "login_host": option(
-        "str", "Host name or address of the endpoint. When unset, libpq's default (the local "
-        "socket); for Snowflake, C(<account>.snowflakecomputing.com).", env=["SNOWFLAKE_HOST"],
+        "str", "Host name or address of the endpoint. When unset, the warehouse's default "
+        "(C(<account>.snowflakecomputing.com) for Snowflake).", env=["SNOWFLAKE_HOST"],
         aliases=["host"]),
     "login_port": option(
         "int", "Port of the endpoint. When unset, the warehouse's default port.",
