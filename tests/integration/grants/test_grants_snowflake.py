@@ -246,40 +246,46 @@ def test_wrong_key_is_refused_by_the_model(ansible, sf, tmp_path):
     assert "snowflake_account" in result["msg"]
 
 
-def _fail(ansible, sf, **extra):
+def _bad(sf, **extra):
     a = args(sf, **extra)
     for k in [k for k, v in extra.items() if v is None]:
         del a[k]
-    result = ansible.module("profiles_grants", a, extra_env=ENV)
-    assert result.get("failed"), result
-    assert sf.writes() == []
-    return result["msg"]
+    return a
 
 
 def test_bad_input_fails_naming_the_option(ansible, sf, tmp_path):
-    assert "principal" in _fail(ansible, sf, principal="profiles user")
-    assert "not a valid unquoted Snowflake identifier" in _fail(ansible, sf, principal="profiles user")
-    msg = _fail(ansible, sf, input_schemas=[{"name": "events-schema"}])
-    assert msg.startswith("input_schemas[0].name:") and '\'"events-schema"\'' in msg
-    msg = _fail(ansible, sf, input_schemas=[{"name": "eventsschema", "privileges": ["SELEKT"]}])
-    assert msg.startswith("input_schemas[0].privileges: unknown privilege 'SELEKT'")
-    assert "snowflake_warehouse_privileges" in _fail(ansible, sf, snowflake_warehouse_privileges=["FLY"])
     bad = tmp_path / "bad.p8"
     bad.write_text("-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n")
-    msg = _fail(ansible, sf, login_password=None, snowflake_private_key_path=str(bad))
-    assert msg.startswith("snowflake_private_key_path: not a PEM private key"), msg
     pem, path, public = _key_pair(tmp_path, "right")
-    msg = _fail(ansible, sf, login_password=None, snowflake_private_key_path=path,
-                snowflake_private_key_passphrase="not-the-one")
-    assert msg.startswith("snowflake_private_key_passphrase: wrong passphrase"), msg
-    msg = _fail(ansible, sf, login_password=None, snowflake_private_key_path=path)
-    assert msg.startswith("snowflake_private_key_path: the private key is encrypted"), msg
-    assert "snowflake_role is required" in _fail(ansible, sf, snowflake_role=None)
-    assert _fail(ansible, sf, snowflake_warehouse="nope").startswith("snowflake_warehouse: warehouse \"NOPE\"")
-    msg = _fail(ansible, sf, input_schemas=[{"name": "missing"}])
-    assert msg.startswith("input_schemas[0].name: schema \"MISSING\" does not exist")
-    msg = _fail(ansible, sf, login_password="wrong")
-    assert "Incorrect username or password" in msg and "PASSWORD" not in msg.upper().replace("PASSWORD WAS", "")
+    no_pw = {"login_password": None}
+    cases = [  # (options, what the message starts with)
+        ({"principal": "profiles user"},
+         "principal: 'profiles user' is not a valid unquoted Snowflake identifier"),
+        ({"input_schemas": [{"name": "events-schema"}]},
+         "input_schemas[0].name: 'events-schema' is not a valid unquoted Snowflake identifier"),
+        ({"input_schemas": [{"name": "eventsschema", "privileges": ["SELEKT"]}]},
+         "input_schemas[0].privileges: unknown privilege 'SELEKT'"),
+        ({"snowflake_warehouse_privileges": ["FLY"]}, "snowflake_warehouse_privileges: unknown privilege 'FLY'"),
+        (dict(no_pw, snowflake_private_key_path=str(bad)), "snowflake_private_key_path: not a PEM private key"),
+        (dict(no_pw, snowflake_private_key_path=path, snowflake_private_key_passphrase="not-the-one"),
+         "snowflake_private_key_passphrase: wrong passphrase"),
+        (dict(no_pw, snowflake_private_key_path=path), "snowflake_private_key_path: the private key is encrypted"),
+        ({"snowflake_role": None}, "snowflake_role is required"),
+        ({"snowflake_warehouse": "nope"}, 'snowflake_warehouse: warehouse "NOPE" does not exist'),
+        ({"input_schemas": [{"name": "missing"}]}, 'input_schemas[0].name: schema "MISSING" does not exist'),
+        ({"login_password": "wrong-pw"}, "cannot connect to Snowflake account testaccount"),
+    ]
+    # One playbook, one task per case (each fails on its own; ignore_errors carries on).
+    tasks = [{"name": "case %d" % i, "rudderstack.profiles.profiles_grants": _bad(sf, **options),
+              "ignore_errors": True} for i, (options, dummy) in enumerate(cases)]
+    results = ansible.playbook(tasks, extra_env=ENV)
+    assert len(results) == len(cases)
+    for (options, start), result in zip(cases, results):
+        assert result.get("failed"), (options, result)
+        assert result["msg"].startswith(start), (options, result["msg"])
+    assert "Incorrect username or password" in results[-1]["msg"] and "wrong-pw" not in results[-1]["msg"]
+    assert '\'"events-schema"\'' in results[1]["msg"]   # says how to quote it
+    assert sf.writes() == []
 
 
 def test_unreachable_account_fails_within_the_timeout(ansible, sf):
