@@ -14,7 +14,8 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "tests"))
 os.environ.setdefault("SNOWFLAKE_DISABLE_PLATFORM_DETECTION", "true")
 
-import conftest  # noqa: E402,F401  (makes the checkout importable as the collection)
+# tests/conftest.py makes this checkout importable as the collection.
+import conftest  # noqa: E402,F401  pylint: disable=unused-import
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import model, registry  # noqa: E402
 from snowflake_model import SnowflakeModel  # noqa: E402
 
@@ -54,8 +55,8 @@ def main():
             start = time.time()
             result = model.run(adapter, params(m), False)
             adapter.close()
-            print("| %d | %s | %d | %d | %.2f |" % (n, run, result["read_round_trips"], len(result["queries"]),
-                                                   time.time() - start))
+            row = (n, run, result["read_round_trips"], len(result["queries"]), time.time() - start)
+            print("| %d | %s | %d | %d | %.2f |" % row)
             if run == "rerun":
                 base = base or result["read_round_trips"]
                 ratio = result["read_round_trips"] / float(base)
