@@ -22,30 +22,73 @@ options:
       - postgres
       - redshift
       - snowflake
+      - databricks
   principal_type:
     description:
       - 'What the principal is. Accepted per warehouse (the first is the default):'
       - 'V(postgres): V(user), V(role).'
       - 'V(redshift): V(user), V(role).'
       - 'V(snowflake): V(user), V(role).'
+      - 'V(databricks): V(user), V(service_principal), V(group).'
       - 'V(user): C(CREATE ROLE ... LOGIN); an existing role without LOGIN is given LOGIN, since pb logs
         in as it (postgres); C(CREATE USER), with C(PASSWORD DISABLE) when no password is given (redshift);
-        C(CREATE USER ... DEFAULT_ROLE), with O(snowflake_role) granted to it; grants go to the role (snowflake)'
+        C(CREATE USER ... DEFAULT_ROLE), with O(snowflake_role) granted to it; grants go to the role (snowflake);
+        a Databricks user, named by e-mail (Databricks identities are never created by this module) (databricks)'
       - 'V(role): C(CREATE ROLE) without login, to be granted to users (postgres); an RBAC role (C(CREATE
         ROLE)); grants go C(TO ROLE) (redshift); the role itself (grants go C(TO ROLE)); no user is managed
         (snowflake)'
+      - 'V(service_principal): a service principal, named by application id (UUID) or display name (looked
+        up through SCIM and compared by application id) (databricks)'
+      - 'V(group): a group, named by its display name (databricks)'
     type: str
     choices:
       - user
       - role
+      - service_principal
+      - group
   connect_timeout:
     description:
       - Seconds to wait for the warehouse endpoint before failing.
     type: int
     default: 10
+  databricks_catalog:
+    description:
+      - Unity Catalog catalog holding the output and input schemas (the siteconfig's C(catalog)). It must
+        exist; it is never created.
+      - Used by V(databricks) only.
+      - Required (after the environment fallback).
+    type: str
+  databricks_client_id:
+    description:
+      - 'OAuth machine-to-machine: client id (application id) of the admin service principal; databricks-sdk
+        fetches a token from the workspace''s OIDC endpoints.'
+      - Used by V(databricks) only.
+      - Falls back to E(DATABRICKS_CLIENT_ID).
+    type: str
+  databricks_client_secret:
+    description:
+      - 'OAuth machine-to-machine: the client secret of O(databricks_client_id).'
+      - Used by V(databricks) only.
+      - Falls back to E(DATABRICKS_CLIENT_SECRET).
+    type: str
+  databricks_host:
+    description:
+      - Databricks workspace URL, for example C(https://adb-1234567890123456.7.azuredatabricks.net); without
+        a scheme, C(https://) is assumed (the siteconfig's C(host) can be given as is).
+      - Used by V(databricks) only.
+      - Falls back to E(DATABRICKS_HOST).
+      - Required (after the environment fallback).
+    type: str
+  databricks_token:
+    description:
+      - Personal access token of the admin that grants. Mutually exclusive with O(databricks_client_id)/O(databricks_client_secret).
+      - Used by V(databricks) only.
+      - Falls back to E(DATABRICKS_TOKEN).
+    type: str
   login_db:
     description:
       - Database to connect to; database-level grants apply to it.
+      - Used by V(postgres), V(redshift), V(snowflake) only.
       - Falls back to E(PGDATABASE) (postgres, redshift).
       - Falls back to E(SNOWFLAKE_DATABASE) (snowflake).
     type: str
@@ -55,6 +98,7 @@ options:
     description:
       - Host name or address of the endpoint. When unset, the warehouse's default (libpq's local socket
         for postgres and redshift).
+      - Used by V(postgres), V(redshift), V(snowflake) only.
       - Falls back to E(PGHOST) (postgres, redshift).
       - Falls back to E(SNOWFLAKE_HOST) (snowflake).
     type: str
@@ -63,12 +107,14 @@ options:
   login_password:
     description:
       - Password of O(login_user).
+      - Used by V(postgres), V(redshift), V(snowflake) only.
       - Falls back to E(PGPASSWORD) (postgres, redshift).
       - Falls back to E(SNOWFLAKE_PASSWORD) (snowflake).
     type: str
   login_port:
     description:
       - Port of the endpoint. When unset, the warehouse's default port.
+      - Used by V(postgres), V(redshift), V(snowflake) only.
       - Falls back to E(PGPORT) (postgres, redshift).
       - Falls back to E(SNOWFLAKE_PORT) (snowflake).
     type: int
@@ -78,6 +124,7 @@ options:
     description:
       - The administrative user that runs the statements (creates users, roles and schemas and grants
         on the objects named).
+      - Used by V(postgres), V(redshift), V(snowflake) only.
       - Falls back to E(PGUSER) (postgres, redshift).
       - Falls back to E(SNOWFLAKE_USER) (snowflake).
     type: str
@@ -170,4 +217,5 @@ options:
 requirements:
   - psycopg2-binary (pip) for postgres, redshift, on the host that runs the module
   - snowflake-connector-python (pip) for snowflake, on the host that runs the module
+  - databricks-sdk (pip) for databricks, on the host that runs the module
 """

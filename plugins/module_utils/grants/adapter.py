@@ -26,7 +26,7 @@ __metaclass__ = type
 import os
 
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import (
-    KIND_ORDER, GrantsError, describe, validate_identifier)
+    KIND_ORDER, GrantsError, describe, normalise_privileges, validate_identifier)
 
 
 def option(type, description, env=(), default=None, choices=None, no_log=None, aliases=(),
@@ -116,6 +116,14 @@ class Adapter:
     def check_new_schema_name(self, name, option):
         """Reject names the warehouse refuses for new schemas."""
         return name
+
+    def normalise_privileges(self, values, kind, option):
+        """The privilege names of one option (``kind``: database, schema or table) as a set, in
+        this warehouse's spelling, or GrantsError naming ``option`` and the accepted names.
+        Default: upper-cased, aliases resolved, checked against ``PRIVILEGES[kind]``, ``ALL``
+        kept (expanded later by ``all_privileges``). Override where privileges are not SQL
+        keywords (IAM role names are case-sensitive, for example)."""
+        return normalise_privileges(values, self.PRIVILEGES[kind], option)
 
     def all_privileges(self, kind):
         """The privileges ALL stands for on ``kind``, as the warehouse reports them back."""

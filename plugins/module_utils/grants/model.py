@@ -170,12 +170,12 @@ def build_desired(params, adapter):
     if desired.password is not None and not adapter.PASSWORDS:
         raise GrantsError("principal_password: %s principals do not log in with a password; remove it"
                           % adapter.NAME)
-    privs = adapter.PRIVILEGES
+    norm = adapter.normalise_privileges
 
     db_privs = params.get("database_privileges")
     if db_privs is None:
         db_privs = adapter.DEFAULT_DATABASE_PRIVILEGES
-    desired.database_privileges = normalise_privileges(db_privs, privs["database"], "database_privileges")
+    desired.database_privileges = norm(db_privs, "database", "database_privileges")
 
     out = params.get("output_schema")
     if out:
@@ -186,10 +186,9 @@ def build_desired(params, adapter):
         else:
             desired.required_schemas.append((name, "output_schema.name"))
         desired.options[("schema", name)] = "output_schema.name"
-        schema_privs = normalise_privileges(_default(out.get("privileges"), ["ALL"]), privs["schema"],
-                                            "output_schema.privileges")
-        table_privs = normalise_privileges(_default(out.get("table_privileges"), ["ALL"]), privs["table"],
-                                           "output_schema.table_privileges")
+        schema_privs = norm(_default(out.get("privileges"), ["ALL"]), "schema", "output_schema.privileges")
+        table_privs = norm(_default(out.get("table_privileges"), ["ALL"]), "table",
+                           "output_schema.table_privileges")
         _add(desired.schema_privileges, name, schema_privs)
         if table_privs:
             desired.table_rules.append(TableRule(name, None, frozenset(table_privs)))
@@ -206,10 +205,9 @@ def build_desired(params, adapter):
             desired.required_schemas.append((name, option + ".name"))
             seen.add(name)
         desired.options.setdefault(("schema", name), option + ".name")
-        _add(desired.schema_privileges, name, normalise_privileges(
-            _default(spec.get("schema_privileges"), ["USAGE"]), privs["schema"], option + ".schema_privileges"))
-        table_privs = normalise_privileges(_default(spec.get("privileges"), ["SELECT"]), privs["table"],
-                                           option + ".privileges")
+        _add(desired.schema_privileges, name, norm(
+            _default(spec.get("schema_privileges"), ["USAGE"]), "schema", option + ".schema_privileges"))
+        table_privs = norm(_default(spec.get("privileges"), ["SELECT"]), "table", option + ".privileges")
         tables = spec.get("tables")
         future = spec.get("future_tables")
         if tables is not None:

@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.adapter import option
+from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.databricks import DatabricksAdapter
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import GrantsError
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.postgres import PostgresAdapter
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.redshift import RedshiftAdapter
@@ -22,6 +23,7 @@ ADAPTERS = {
     "postgres": PostgresAdapter,
     "redshift": RedshiftAdapter,
     "snowflake": SnowflakeAdapter,
+    "databricks": DatabricksAdapter,
 }
 
 # Options every warehouse has.
