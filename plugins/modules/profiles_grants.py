@@ -18,7 +18,8 @@ description:
     on Redshift.
   - Reads the current privileges first (a fixed number of queries, independent of the number of
     tables), computes a plan (to grant, to revoke, unchanged) and sends only the difference, all in
-    one transaction - if any statement fails, nothing of the run is applied.
+    one transaction where the warehouse has them (PostgreSQL, Redshift) - if any statement fails,
+    nothing of the run is applied.
   - Only explicit grants to the principal are counted; rights through PUBLIC or role membership
     are not. Privileges on objects the principal owns count as held and are never revoked.
   - On V(databricks) (Unity Catalog), the grants are read with the permissions API (every page) and
@@ -187,6 +188,12 @@ notes:
     (NUL, too long, upper case on Redshift) are rejected with the option named.
   - On Redshift, state is read from C(pg_user), C(pg_namespace), C(pg_class) and the
     C(svv_*_privileges) views, which show explicit grants.
+  - On Snowflake, unquoted names fold to upper case and must be valid unquoted identifiers; a name
+    in double quotes keeps its case. Every grant goes to O(snowflake_role), which is granted to the
+    principal user last. Snowflake DDL is not transactional - each statement commits by itself - so
+    the statements are ordered such that a run stopped midway leaves a state the next run completes
+    (see docs/snowflake.md in the collection). State is read with SHOW commands, a number of round
+    trips that depends on the schemas named, not on the number of tables.
   - On BigQuery the principal is an existing service account (its e-mail), a schema is a dataset
     (C([PROJECT.]DATASET)) and the database is the project. O(database_privileges) are project IAM
     roles (default C(roles/bigquery.jobUser)); dataset privileges are the roles
@@ -222,6 +229,24 @@ EXAMPLES = r"""
       name: rs_profiles
     input_schemas:
       - name: website_eventstream
+
+- name: Snowflake, the setup guide's role, user, schema and warehouse grants
+  rudderstack.profiles.profiles_grants:
+    warehouse: snowflake
+    snowflake_account: myorg-myaccount
+    login_user: ADMIN
+    snowflake_private_key_path: ~/.ssh/snowflake_admin.p8
+    snowflake_private_key_passphrase: "{{ snowflake_key_passphrase }}"
+    snowflake_admin_role: ACCOUNTADMIN
+    login_db: YOUR_RUDDERSTACK_DB
+    principal: PROFILES_TEST_USER
+    principal_password: "{{ profiles_user_password }}"
+    snowflake_role: PROFILES_ROLE
+    snowflake_warehouse: RUDDER_WAREHOUSE
+    output_schema:
+      name: RS_PROFILES
+    input_schemas:
+      - name: EVENTSSCHEMA
 
 - name: Same on PostgreSQL, revoking anything extra on the named objects
   rudderstack.profiles.profiles_grants:

@@ -18,10 +18,12 @@ from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.databr
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import GrantsError
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.postgres import PostgresAdapter
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.redshift import RedshiftAdapter
+from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.snowflake import SnowflakeAdapter
 
 ADAPTERS = {
     "postgres": PostgresAdapter,
     "redshift": RedshiftAdapter,
+    "snowflake": SnowflakeAdapter,
     "bigquery": BigQueryAdapter,
     "databricks": DatabricksAdapter,
 }
