@@ -294,7 +294,7 @@ def test_bad_credentials_fail_clearly_through_ansible(ansible, gcloud):
               bigquery_credentials_file=None),
          "bigquery_credentials: the key cannot be loaded"),
         (dict(bigquery_credentials_file=gcloud.keyfile + ".missing"), "bigquery_credentials_file: cannot read"),
-        (dict(login_host="db.example.com"), "login_host (postgres, redshift only) does not apply"),
+        (dict(login_host="db.example.com"), "login_host (postgres, redshift, snowflake only) does not apply"),
     ]
     tasks = [{"name": "case %d" % i, "rudderstack.profiles.profiles_grants": args(gcloud, **extra),
               "ignore_errors": True} for i, (extra, dummy) in enumerate(cases)]
