@@ -21,18 +21,26 @@ options:
     choices:
       - postgres
       - redshift
+      - snowflake
+      - bigquery
       - databricks
   principal_type:
     description:
       - 'What the principal is. Accepted per warehouse (the first is the default):'
       - 'V(postgres): V(user), V(role).'
       - 'V(redshift): V(user), V(role).'
+      - 'V(snowflake): V(user), V(role).'
+      - 'V(bigquery): V(service_account).'
       - 'V(databricks): V(user), V(service_principal), V(group).'
       - 'V(user): C(CREATE ROLE ... LOGIN); an existing role without LOGIN is given LOGIN, since pb logs
         in as it (postgres); C(CREATE USER), with C(PASSWORD DISABLE) when no password is given (redshift);
+        C(CREATE USER ... DEFAULT_ROLE), with O(snowflake_role) granted to it; grants go to the role (snowflake);
         a Databricks user, named by e-mail (Databricks identities are never created by this module) (databricks)'
       - 'V(role): C(CREATE ROLE) without login, to be granted to users (postgres); an RBAC role (C(CREATE
-        ROLE)); grants go C(TO ROLE) (redshift)'
+        ROLE)); grants go C(TO ROLE) (redshift); the role itself (grants go C(TO ROLE)); no user is managed
+        (snowflake)'
+      - 'V(service_account): an existing Google Cloud service account, named by its e-mail (never created:
+        create it with gcloud or Terraform) (bigquery)'
       - 'V(service_principal): a service principal, named by application id (UUID) or display name (looked
         up through SCIM and compared by application id) (databricks)'
       - 'V(group): a group, named by its display name (databricks)'
@@ -40,6 +48,7 @@ options:
     choices:
       - user
       - role
+      - service_account
       - service_principal
       - group
   connect_timeout:
@@ -47,6 +56,38 @@ options:
       - Seconds to wait for the warehouse endpoint before failing.
     type: int
     default: 10
+  bigquery_api_endpoint:
+    description:
+      - BigQuery API endpoint (client_options C(api_endpoint)), for private or regional endpoints. When
+        unset, the library's default (C(https://bigquery.googleapis.com)).
+      - Used by V(bigquery) only.
+    type: str
+  bigquery_credentials:
+    description:
+      - The administrator's service-account key as JSON text or a dict (for example from ansible-vault).
+        Never shown in output. Mutually exclusive with O(bigquery_credentials_file).
+      - Used by V(bigquery) only.
+    type: raw
+  bigquery_credentials_file:
+    description:
+      - Service-account JSON key file of the administrator that grants (on the host that runs the module).
+        Without it and O(bigquery_credentials), application default credentials are used (E(GOOGLE_APPLICATION_CREDENTIALS),
+        gcloud, the metadata server).
+      - Used by V(bigquery) only.
+    type: path
+  bigquery_project:
+    description:
+      - Google Cloud project ID whose IAM policy and datasets are managed (pb's C(project_id)). Defaults
+        to the credentials' project.
+      - Used by V(bigquery) only.
+      - Falls back to E(GOOGLE_CLOUD_PROJECT).
+    type: str
+  bigquery_resource_manager_endpoint:
+    description:
+      - Cloud Resource Manager API endpoint used for the project IAM policy. When unset, the library's
+        default (C(https://cloudresourcemanager.googleapis.com)).
+      - Used by V(bigquery) only.
+    type: str
   databricks_catalog:
     description:
       - Unity Catalog catalog holding the output and input schemas (the siteconfig's C(catalog)). It must
@@ -84,30 +125,35 @@ options:
   login_db:
     description:
       - Database to connect to; database-level grants apply to it.
-      - Used by V(postgres), V(redshift) only.
-      - Falls back to E(PGDATABASE).
+      - Used by V(postgres), V(redshift), V(snowflake) only.
+      - Falls back to E(PGDATABASE) (postgres, redshift).
+      - Falls back to E(SNOWFLAKE_DATABASE) (snowflake).
     type: str
     aliases:
       - database
   login_host:
     description:
-      - Host name or address of the endpoint. When unset, libpq's default (the local socket).
-      - Used by V(postgres), V(redshift) only.
-      - Falls back to E(PGHOST).
+      - Host name or address of the endpoint. When unset, the warehouse's default (libpq's local socket
+        for postgres and redshift).
+      - Used by V(postgres), V(redshift), V(snowflake) only.
+      - Falls back to E(PGHOST) (postgres, redshift).
+      - Falls back to E(SNOWFLAKE_HOST) (snowflake).
     type: str
     aliases:
       - host
   login_password:
     description:
       - Password of O(login_user).
-      - Used by V(postgres), V(redshift) only.
-      - Falls back to E(PGPASSWORD).
+      - Used by V(postgres), V(redshift), V(snowflake) only.
+      - Falls back to E(PGPASSWORD) (postgres, redshift).
+      - Falls back to E(SNOWFLAKE_PASSWORD) (snowflake).
     type: str
   login_port:
     description:
       - Port of the endpoint. When unset, the warehouse's default port.
-      - Used by V(postgres), V(redshift) only.
-      - Falls back to E(PGPORT).
+      - Used by V(postgres), V(redshift), V(snowflake) only.
+      - Falls back to E(PGPORT) (postgres, redshift).
+      - Falls back to E(SNOWFLAKE_PORT) (snowflake).
     type: int
     aliases:
       - port
@@ -115,9 +161,58 @@ options:
     description:
       - The administrative user that runs the statements (creates users, roles and schemas and grants
         on the objects named).
-      - Used by V(postgres), V(redshift) only.
-      - Falls back to E(PGUSER).
+      - Used by V(postgres), V(redshift), V(snowflake) only.
+      - Falls back to E(PGUSER) (postgres, redshift).
+      - Falls back to E(SNOWFLAKE_USER) (snowflake).
     type: str
+  snowflake_account:
+    description:
+      - Snowflake account identifier (C(orgname-accountname) or the account locator, as in pb's siteconfig
+        C(account)).
+      - Used by V(snowflake) only.
+      - Falls back to E(SNOWFLAKE_ACCOUNT).
+      - Required (after the environment fallback).
+    type: str
+  snowflake_admin_role:
+    description:
+      - Role the statements run as. It needs CREATE ROLE, CREATE USER and MANAGE GRANTS (C(SECURITYADMIN)
+        has them) and, to create the output schema, CREATE SCHEMA on O(login_db) (or create the schema
+        beforehand and set O(output_schema.create=false)).
+      - Used by V(snowflake) only.
+      - Falls back to E(SNOWFLAKE_ROLE).
+      - When unset, V(SECURITYADMIN).
+    type: str
+  snowflake_oauth_token:
+    description:
+      - OAuth access token of O(login_user) (authenticator C(oauth)).
+      - Used by V(snowflake) only.
+    type: str
+  snowflake_private_key:
+    description:
+      - 'Key pair authentication of O(login_user): the PEM private key content (PKCS#8, encrypted or not).'
+      - Used by V(snowflake) only.
+    type: str
+  snowflake_private_key_passphrase:
+    description:
+      - Passphrase of an encrypted O(snowflake_private_key) or O(snowflake_private_key_path).
+      - Used by V(snowflake) only.
+      - Falls back to E(SNOWFLAKE_PRIVATE_KEY_PASSPHRASE).
+    type: str
+  snowflake_private_key_path:
+    description:
+      - 'Key pair authentication of O(login_user): a PEM private key file.'
+      - Used by V(snowflake) only.
+      - Falls back to E(SNOWFLAKE_PRIVATE_KEY_PATH).
+    type: path
+  snowflake_protocol:
+    description:
+      - Protocol to the endpoint; V(http) only for a local test server.
+      - Used by V(snowflake) only.
+      - When unset, V(https).
+    type: str
+    choices:
+      - https
+      - http
   ssl_rootcert:
     description:
       - CA certificate file to verify the server with.
@@ -137,7 +232,47 @@ options:
       - require
       - verify-ca
       - verify-full
+  bigquery_location:
+    description:
+      - Location of the output dataset when it is created (for example V(US), V(EU), V(europe-west1));
+        an existing dataset is never moved.
+      - Used by V(bigquery) only.
+      - When unset, V(US).
+    type: str
+  bigquery_role_scope:
+    description:
+      - 'Where the dataset roles (Data Editor on the output dataset, Data Viewer on the input datasets)
+        are granted: V(dataset) as access entries on each dataset, or V(project) as project IAM bindings
+        (then they cover every dataset of the project).'
+      - Used by V(bigquery) only.
+      - When unset, V(dataset).
+    type: str
+    choices:
+      - dataset
+      - project
+  snowflake_role:
+    description:
+      - The role every grant goes to (pb's siteconfig C(role)). Created when missing; with O(principal_type=user)
+        it is granted to the principal user and set as its C(DEFAULT_ROLE). Required with O(principal_type=user);
+        with O(principal_type=role) the principal is the role.
+      - Used by V(snowflake) only.
+    type: str
+  snowflake_warehouse:
+    description:
+      - Compute warehouse the role may use (pb's siteconfig C(warehouse)); it must exist.
+      - Used by V(snowflake) only.
+    type: str
+  snowflake_warehouse_privileges:
+    description:
+      - Privileges on O(snowflake_warehouse) (V(ALL) is MODIFY, MONITOR, OPERATE and USAGE). When unset,
+        V([USAGE]).
+      - Used by V(snowflake) only.
+    type: list
+    elements: str
 requirements:
   - psycopg2-binary (pip) for postgres, redshift, on the host that runs the module
+  - snowflake-connector-python (pip) for snowflake, on the host that runs the module
+  - google-cloud-bigquery google-cloud-resource-manager (pip) for bigquery, on the host that runs the
+    module
   - databricks-sdk (pip) for databricks, on the host that runs the module
 """

@@ -18,7 +18,8 @@ description:
     on Redshift.
   - Reads the current privileges first (a fixed number of queries, independent of the number of
     tables), computes a plan (to grant, to revoke, unchanged) and sends only the difference, all in
-    one transaction - if any statement fails, nothing of the run is applied.
+    one transaction where the warehouse has them (PostgreSQL, Redshift) - if any statement fails,
+    nothing of the run is applied.
   - Passwords never travel in clear text in a statement (so the server's statement log never shows
     them) - on PostgreSQL the SCRAM-SHA-256 verifier is computed by libpq where the module runs and
     sent instead, on Redshift the documented MD5 hash string.
@@ -82,6 +83,8 @@ options:
           - Create the schema with C(AUTHORIZATION principal) so the principal owns it.
           - pb must own what is in its output schema to replace its views; owning the schema
             avoids clashes with objects created by others. Ignored if the schema exists.
+          - Ignored on BigQuery, where a dataset has no single owner (list
+            C(roles/bigquery.dataOwner) in O(output_schema.privileges) instead).
         type: bool
         default: false
       privileges:
@@ -190,6 +193,24 @@ notes:
     (NUL, too long, upper case on Redshift) are rejected with the option named.
   - On Redshift, state is read from C(pg_user), C(pg_namespace), C(pg_class) and the
     C(svv_*_privileges) views, which show explicit grants.
+  - On Snowflake, unquoted names fold to upper case and must be valid unquoted identifiers; a name
+    in double quotes keeps its case. Every grant goes to O(snowflake_role), which is granted to the
+    principal user last. Snowflake DDL is not transactional - each statement commits by itself - so
+    the statements are ordered such that a run stopped midway leaves a state the next run completes
+    (see docs/snowflake.md in the collection). State is read with SHOW commands, a number of round
+    trips that depends on the schemas named, not on the number of tables.
+  - On BigQuery the principal is an existing service account (its e-mail), a schema is a dataset
+    (C([PROJECT.]DATASET)) and the database is the project. O(database_privileges) are project IAM
+    roles (default C(roles/bigquery.jobUser)); dataset privileges are the roles
+    C(roles/bigquery.dataEditor), C(dataViewer), C(dataOwner) (or C(WRITER), C(READER), C(OWNER));
+    V(ALL) means Data Editor and V(USAGE)/V(SELECT) Data Viewer, and a dataset's table privileges
+    fold into its roles (a dataset role covers its tables, now and later).
+  - On BigQuery the project IAM policy (version 3) and each dataset's access list are
+    read-modify-written with their etags, retried on a concurrent change; only the principal's own
+    entries are added or removed, conditional bindings never. V(exclusive) revokes the principal's
+    other C(roles/bigquery.*) project roles and other roles on the named datasets. There is no
+    transaction across calls, so a failed run is completed by the next one. RV(queries) lists the API
+    calls.
 seealso:
   - name: RudderStack Profiles warehouse setup
     description: The privileges RudderStack documents per warehouse.
@@ -214,6 +235,24 @@ EXAMPLES = r"""
     input_schemas:
       - name: website_eventstream
 
+- name: Snowflake, the setup guide's role, user, schema and warehouse grants
+  rudderstack.profiles.profiles_grants:
+    warehouse: snowflake
+    snowflake_account: myorg-myaccount
+    login_user: ADMIN
+    snowflake_private_key_path: ~/.ssh/snowflake_admin.p8
+    snowflake_private_key_passphrase: "{{ snowflake_key_passphrase }}"
+    snowflake_admin_role: ACCOUNTADMIN
+    login_db: YOUR_RUDDERSTACK_DB
+    principal: PROFILES_TEST_USER
+    principal_password: "{{ profiles_user_password }}"
+    snowflake_role: PROFILES_ROLE
+    snowflake_warehouse: RUDDER_WAREHOUSE
+    output_schema:
+      name: RS_PROFILES
+    input_schemas:
+      - name: EVENTSSCHEMA
+
 - name: Same on PostgreSQL, revoking anything extra on the named objects
   rudderstack.profiles.profiles_grants:
     warehouse: postgres
@@ -233,6 +272,19 @@ EXAMPLES = r"""
         tables: []
     future_tables_owners: [rudder_loader]
     mode: exclusive
+
+- name: BigQuery - jobUser on the project, Data Editor on the output dataset, Data Viewer on the inputs
+  rudderstack.profiles.profiles_grants:
+    warehouse: bigquery
+    bigquery_project: my-gcp-project
+    bigquery_credentials: "{{ lookup('file', 'grants-admin-key.json') }}"   # JSON text, vaulted
+    principal: rudderstack@my-gcp-project.iam.gserviceaccount.com
+    output_schema:
+      name: rs_profiles
+    bigquery_location: EU
+    input_schemas:
+      - name: website_eventstream
+      - name: other-project.shared_events   # a dataset in another project
 
 - name: Databricks Unity Catalog, personal access token of an admin, for a user
   rudderstack.profiles.profiles_grants:
@@ -267,6 +319,8 @@ RETURN = r"""
 queries:
   description:
     - Statements executed, or planned in check mode. Passwords appear as C('********').
+    - On BigQuery, the API calls (C(datasets.insert), C(projects.setIamPolicy), C(datasets.patch));
+      a write refused because of a concurrent change appears again after its re-read.
     - On V(databricks), the API calls that write, in order - method, path and JSON body, for example
       C(PATCH /api/2.1/unity-catalog/permissions/schema/main.rs_profiles) followed by the JSON
       body with its C(changes) list.

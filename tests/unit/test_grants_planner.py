@@ -40,7 +40,7 @@ def texts(statements):
 
 
 def test_registry_names_the_supported_warehouses():
-    assert {"postgres", "redshift", "databricks"} <= set(ADAPTERS)
+    assert {"postgres", "redshift", "snowflake", "bigquery", "databricks"} <= set(ADAPTERS)
 
 
 def test_all_tables_are_granted_with_one_statement_per_schema():

@@ -144,6 +144,15 @@ class Adapter:
         """The privileges ALL stands for on ``kind``, as the warehouse reports them back."""
         return self.PRIVILEGES[kind if kind != "default" else "table"]
 
+    def expand_privileges(self, kind, target, privileges):
+        """The privileges wanted on one object, ``ALL`` replaced. Default: ALL is
+        ``all_privileges(kind)``, the others as given. An adapter whose objects of one kind take
+        different privileges (Snowflake views among tables) narrows them per target here."""
+        result = set()
+        for privilege in privileges:
+            result.update(self.all_privileges(kind) if privilege == "ALL" else [privilege])
+        return result
+
     def describe(self, grant):
         """One grant as a line of text for plans and diffs."""
         return describe(grant)

@@ -45,8 +45,8 @@ CONNECT_HINTS = (
 SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 
 LIBPQ_OPTIONS = {
-    "login_host": option("str", "Host name or address of the endpoint. When unset, libpq's default "
-                         "(the local socket).", env=["PGHOST"], aliases=["host"]),
+    "login_host": option("str", "Host name or address of the endpoint. When unset, the warehouse's "
+                         "default (libpq's local socket for postgres and redshift).", env=["PGHOST"], aliases=["host"]),
     "login_port": option("int", "Port of the endpoint. When unset, the warehouse's default port.",
                          env=["PGPORT"], aliases=["port"]),
     "login_user": option("str", "The administrative user that runs the statements (creates users, "

@@ -260,11 +260,7 @@ def expand(desired, current, adapter):
 
     def add(kind, target, privileges):
         scope.add((kind, target))
-        for privilege in privileges:
-            if privilege == "ALL":
-                want.update(Grant(kind, target, p) for p in adapter.all_privileges(kind))
-            else:
-                want.add(Grant(kind, target, privilege))
+        want.update(Grant(kind, target, p) for p in adapter.expand_privileges(kind, target, privileges))
 
     if desired.database_privileges:
         add("database", (current.database,), desired.database_privileges)

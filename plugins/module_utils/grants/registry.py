@@ -13,14 +13,18 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.adapter import option
+from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.bigquery import BigQueryAdapter
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.databricks import DatabricksAdapter
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import GrantsError
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.postgres import PostgresAdapter
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.redshift import RedshiftAdapter
+from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.snowflake import SnowflakeAdapter
 
 ADAPTERS = {
     "postgres": PostgresAdapter,
     "redshift": RedshiftAdapter,
+    "snowflake": SnowflakeAdapter,
+    "bigquery": BigQueryAdapter,
     "databricks": DatabricksAdapter,
 }
 

@@ -1,0 +1,373 @@
+"""profiles_grants on warehouse snowflake, through the real ansible-playbook and the real
+snowflake-connector-python, against tests/snowflake_model.py (a MODEL of Snowflake, not
+Snowflake). Every behaviour is checked in the model's state and its statement log."""
+import os
+import sys
+import time
+
+import pytest
+import yaml
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+
+from snowflake_model import SnowflakeModel  # noqa: E402
+
+PASSWORD = "S3cret'pw%\\x"
+ENV = {"SNOWFLAKE_DISABLE_PLATFORM_DETECTION": "true"}
+
+GUIDE = {  # the setup guide's grants, as the model stores them
+    "USAGE ON DATABASE RUDDER_DB",
+    "USAGE ON WAREHOUSE RUDDER_WAREHOUSE",
+    "USAGE ON SCHEMA RUDDER_DB.EVENTSSCHEMA",
+    "SELECT ON TABLE RUDDER_DB.EVENTSSCHEMA.TRACKS",
+    "SELECT ON TABLE RUDDER_DB.EVENTSSCHEMA.IDENTIFIES",
+    "SELECT ON VIEW RUDDER_DB.EVENTSSCHEMA.Pages",
+    "SELECT ON FUTURE TABLES IN SCHEMA RUDDER_DB.EVENTSSCHEMA",
+    "SELECT ON FUTURE VIEWS IN SCHEMA RUDDER_DB.EVENTSSCHEMA",
+}
+
+
+@pytest.fixture
+def sf():
+    model = SnowflakeModel().start()
+    model.add_admin()
+    model.databases["RUDDER_DB"] = {"owner": "SYSADMIN", "schemas": {}}
+    model.warehouses["RUDDER_WAREHOUSE"] = "SYSADMIN"
+    session = {"role": "SYSADMIN", "database": "RUDDER_DB", "schema": None, "warehouse": None, "user": "ADMIN"}
+    for sql in ["CREATE SCHEMA RUDDER_DB.EVENTSSCHEMA", "CREATE TABLE RUDDER_DB.EVENTSSCHEMA.TRACKS (id int)",
+                "CREATE TABLE RUDDER_DB.EVENTSSCHEMA.IDENTIFIES (id int)",
+                'CREATE VIEW RUDDER_DB.EVENTSSCHEMA."Pages" AS SELECT 1']:
+        model.execute(session, sql)
+    model.session = session
+    model.writes_seen = 0
+    yield model
+    model.stop()
+
+
+def args(sf, **extra):
+    result = {"warehouse": "snowflake", "snowflake_account": "testaccount", "login_host": "127.0.0.1",
+              "login_port": sf.port, "snowflake_protocol": "http", "login_user": "admin",
+              "login_password": "admin-pw", "login_db": "rudder_db", "connect_timeout": 5,
+              "principal": "profiles_test_user", "principal_password": PASSWORD,
+              "snowflake_role": "profiles_role", "snowflake_warehouse": "rudder_warehouse",
+              "output_schema": {"name": "rs_profiles"}, "input_schemas": [{"name": "eventsschema"}]}
+    result.update(extra)
+    return result
+
+
+def expected_output():
+    return {"%s ON SCHEMA RUDDER_DB.RS_PROFILES" % p for p in SnowflakeModel_ALL_SCHEMA} | {
+        "%s ON FUTURE TABLES IN SCHEMA RUDDER_DB.RS_PROFILES" % p
+        for p in ("DELETE", "INSERT", "REFERENCES", "SELECT", "TRUNCATE", "UPDATE")} | {
+        "%s ON FUTURE VIEWS IN SCHEMA RUDDER_DB.RS_PROFILES" % p for p in ("REFERENCES", "SELECT")}
+
+
+# GRANT ALL PRIVILEGES ON SCHEMA in the model gives every schema privilege it has, including
+# two the adapter does not know (privileges Snowflake added later).
+from snowflake_model import ALL as _MODEL_ALL  # noqa: E402
+SnowflakeModel_ALL_SCHEMA = _MODEL_ALL["SCHEMA"]
+
+
+def run(ansible, sf, check=False, diff=False, **extra):
+    return ansible.module("profiles_grants", args(sf, **extra), check=check, diff=diff, extra_env=ENV)
+
+
+def test_guide_first_run_then_rerun_sends_no_writes(ansible, sf):
+    first = run(ansible, sf)
+    assert not first.get("failed"), first
+    assert first["changed"] is True
+    assert sf.privileges_of("PROFILES_ROLE") == GUIDE | expected_output()
+    user = sf.users["PROFILES_TEST_USER"]
+    assert user["password"] == PASSWORD and user["default_role"] == "PROFILES_ROLE"
+    assert ("PROFILES_ROLE", "USER", "PROFILES_TEST_USER") in sf.role_grants
+    assert "RS_PROFILES" in sf.databases["RUDDER_DB"]["schemas"]
+    queries = first["queries"]
+    assert queries[0] == 'CREATE ROLE IF NOT EXISTS "PROFILES_ROLE"'
+    assert queries[1] == ('CREATE USER IF NOT EXISTS "PROFILES_TEST_USER" PASSWORD = \'********\' '
+                          'DEFAULT_ROLE = "PROFILES_ROLE"')
+    assert 'GRANT ALL PRIVILEGES ON SCHEMA "RUDDER_DB"."RS_PROFILES" TO ROLE "PROFILES_ROLE"' in queries
+    assert 'GRANT SELECT ON ALL TABLES IN SCHEMA "RUDDER_DB"."EVENTSSCHEMA" TO ROLE "PROFILES_ROLE"' in queries
+    assert 'GRANT SELECT ON ALL VIEWS IN SCHEMA "RUDDER_DB"."EVENTSSCHEMA" TO ROLE "PROFILES_ROLE"' in queries
+    # future grants before the grants on existing objects; the role granted to the user last
+    assert queries.index('GRANT SELECT ON FUTURE TABLES IN SCHEMA "RUDDER_DB"."EVENTSSCHEMA" TO ROLE '
+                         '"PROFILES_ROLE"') < queries.index(
+        'GRANT SELECT ON ALL TABLES IN SCHEMA "RUDDER_DB"."EVENTSSCHEMA" TO ROLE "PROFILES_ROLE"')
+    assert queries[-1] == 'GRANT ROLE "PROFILES_ROLE" TO USER "PROFILES_TEST_USER"'
+    assert all(PASSWORD not in q for q in queries) and PASSWORD not in str(first)
+    assert len(sf.writes()) == len(queries)
+
+    # The loader adds a table later: the future grant covers it.
+    sf.execute(sf.session, "CREATE TABLE RUDDER_DB.EVENTSSCHEMA.LATER (id int)")
+    assert "SELECT ON TABLE RUDDER_DB.EVENTSSCHEMA.LATER" in sf.privileges_of("PROFILES_ROLE")
+
+    mark = len(sf.statements)
+    second = run(ansible, sf, diff=True)
+    assert second["changed"] is False, second
+    assert second["queries"] == [] and second["plan"]["to_grant"] == [] and second["plan"]["actions"] == []
+    assert [s for s in sf.statements[mark:] if not s.upper().startswith(("SHOW", "SELECT"))] == []
+    shows = sf.statements[mark:]
+    assert second["read_round_trips"] == len(shows)
+    assert second["diff"]["before"] == second["diff"]["after"]
+
+    # Round trips do not grow with the number of tables.
+    for i in range(30):
+        sf.execute(sf.session, "CREATE TABLE RUDDER_DB.EVENTSSCHEMA.T%d (id int)" % i)
+    third = run(ansible, sf)
+    assert third["changed"] is False and third["read_round_trips"] == second["read_round_trips"]
+
+
+def test_check_mode_writes_nothing(ansible, sf):
+    result = run(ansible, sf, check=True, diff=True)
+    assert result["changed"] is True, result
+    assert 'CREATE SCHEMA IF NOT EXISTS "RUDDER_DB"."RS_PROFILES"' in result["queries"]
+    assert sf.writes() == []
+    assert "PROFILES_ROLE" not in sf.roles and "PROFILES_TEST_USER" not in sf.users
+    assert "absent" in result["diff"]["before"] and PASSWORD not in str(result)
+
+
+def test_exclusive_revokes_only_extras_never_ownership(ansible, sf):
+    assert not run(ansible, sf).get("failed")
+    s = sf.session
+    sf.execute(s, "CREATE SCHEMA RUDDER_DB.OTHER")
+    sf.execute(s, "CREATE TABLE RUDDER_DB.OTHER.T (id int)")
+    for sql in ["GRANT INSERT, UPDATE ON TABLE RUDDER_DB.EVENTSSCHEMA.TRACKS TO ROLE PROFILES_ROLE",
+                "GRANT ALL PRIVILEGES ON TABLE RUDDER_DB.EVENTSSCHEMA.IDENTIFIES TO ROLE PROFILES_ROLE",
+                "GRANT CREATE TABLE ON SCHEMA RUDDER_DB.EVENTSSCHEMA TO ROLE PROFILES_ROLE",
+                "GRANT OPERATE ON WAREHOUSE RUDDER_WAREHOUSE TO ROLE PROFILES_ROLE",
+                "GRANT SELECT ON TABLE RUDDER_DB.OTHER.T TO ROLE PROFILES_ROLE"]:
+        sf.execute(s, sql)
+    # a table the role owns in the input schema
+    s2 = dict(s, role="PROFILES_ROLE")
+    sf.grants[("PROFILES_ROLE", "SCHEMA", ("RUDDER_DB", "EVENTSSCHEMA"), "CREATE TABLE")] = "SYSADMIN"
+    sf.execute(s2, "CREATE TABLE RUDDER_DB.EVENTSSCHEMA.MINE (id int)")
+    before = sf.privileges_of("PROFILES_ROLE")
+
+    append = run(ansible, sf)
+    assert append["changed"] is False and sf.privileges_of("PROFILES_ROLE") == before
+
+    result = run(ansible, sf, mode="exclusive")
+    assert result["changed"] is True, result
+    assert sorted(result["plan"]["to_revoke"]) == sorted([
+        'CREATE TABLE ON SCHEMA "RUDDER_DB"."EVENTSSCHEMA"',
+        'DELETE ON TABLE "RUDDER_DB"."EVENTSSCHEMA"."IDENTIFIES"',
+        'EVOLVE SCHEMA ON TABLE "RUDDER_DB"."EVENTSSCHEMA"."IDENTIFIES"',
+        'INSERT ON TABLE "RUDDER_DB"."EVENTSSCHEMA"."IDENTIFIES"',
+        'INSERT ON TABLE "RUDDER_DB"."EVENTSSCHEMA"."TRACKS"',
+        'OPERATE ON WAREHOUSE "RUDDER_WAREHOUSE"',
+        'REFERENCES ON TABLE "RUDDER_DB"."EVENTSSCHEMA"."IDENTIFIES"',
+        'TRUNCATE ON TABLE "RUDDER_DB"."EVENTSSCHEMA"."IDENTIFIES"',
+        'UPDATE ON TABLE "RUDDER_DB"."EVENTSSCHEMA"."IDENTIFIES"',
+        'UPDATE ON TABLE "RUDDER_DB"."EVENTSSCHEMA"."TRACKS"'])
+    after = sf.privileges_of("PROFILES_ROLE")
+    assert "SELECT ON TABLE RUDDER_DB.OTHER.T" in after  # not a named object: untouched
+    assert after - {"SELECT ON TABLE RUDDER_DB.OTHER.T"} == GUIDE | expected_output() | {
+        "SELECT ON TABLE RUDDER_DB.EVENTSSCHEMA.MINE"} - {"CREATE TABLE ON SCHEMA RUDDER_DB.EVENTSSCHEMA"}
+    assert ("PROFILES_ROLE", "TABLE", ("RUDDER_DB", "EVENTSSCHEMA", "MINE"), "OWNERSHIP") in sf.grants
+    assert not any("OWNERSHIP" in q for q in result["queries"])
+    again = run(ansible, sf, mode="exclusive")
+    assert again["changed"] is False and again["queries"] == [], again
+
+
+# The first run sends 14 statements: role, user, schema, 8 grants, future before existing, and
+# the role granted to the user last. Fail right after the user exists, among the grants, and last.
+@pytest.mark.parametrize("fail_at", [3, 9, 14])
+def test_failure_midway_converges_on_next_run(ansible, sf, fail_at):
+    sf.fail_on_write = fail_at
+    failed = run(ansible, sf)
+    assert failed.get("failed"), failed
+    assert len(sf.writes()) == fail_at
+    assert "statement %d of" % fail_at in failed["msg"] and "rerunning completes the rest" in failed["msg"]
+    assert "SQL execution internal error" in failed["msg"]
+    # Until the last statement the user never holds the role.
+    assert ("PROFILES_ROLE", "USER", "PROFILES_TEST_USER") not in sf.role_grants
+    sf.fail_on_write = None
+    second = run(ansible, sf)
+    assert not second.get("failed") and second["changed"] is True, second
+    assert sf.privileges_of("PROFILES_ROLE") == GUIDE | expected_output()
+    assert ("PROFILES_ROLE", "USER", "PROFILES_TEST_USER") in sf.role_grants
+    assert sf.users["PROFILES_TEST_USER"]["default_role"] == "PROFILES_ROLE"
+    third = run(ansible, sf)
+    assert third["changed"] is False, third
+
+
+def _key_pair(tmp_path, passphrase=None):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    enc = (serialization.BestAvailableEncryption(passphrase.encode()) if passphrase
+           else serialization.NoEncryption())
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, enc).decode()
+    public = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                           serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    path = tmp_path / ("key%s.p8" % ("-enc" if passphrase else ""))
+    path.write_text(pem)
+    return pem, str(path), public
+
+
+AUTH_CASES = ["password", "key_file", "key_content_encrypted", "key_file_encrypted", "oauth"]
+
+
+@pytest.mark.parametrize("auth", AUTH_CASES)
+def test_every_auth_variant_connects(ansible, sf, tmp_path, auth):
+    base = {"login_password": None}
+    if auth == "password":
+        base = {}
+    elif auth.startswith("key"):
+        passphrase = "k3y pass" if "encrypted" in auth else None
+        pem, path, public = _key_pair(tmp_path, passphrase)
+        sf.users["ADMIN"]["rsa_public_key"] = public
+        base["snowflake_private_key" if "content" in auth else "snowflake_private_key_path"] = \
+            pem if "content" in auth else path
+        if passphrase:
+            base["snowflake_private_key_passphrase"] = passphrase
+    else:
+        sf.oauth_tokens["oauth-access-token-1"] = "ADMIN"
+        base["snowflake_oauth_token"] = "oauth-access-token-1"
+    base = dict((k, v) for k, v in base.items() if v is not None)
+    a = args(sf, **base)
+    if auth != "password":
+        del a["login_password"]
+    result = ansible.module("profiles_grants", a, extra_env=ENV)
+    assert not result.get("failed"), result
+    assert result["changed"] is True
+    authenticator = {"password": "SNOWFLAKE", "oauth": "OAUTH"}.get(auth, "SNOWFLAKE_JWT")
+    assert sf.logins[-1] == ("ADMIN", authenticator, "SECURITYADMIN")
+    assert "oauth-access-token-1" not in str(result)
+
+
+def test_wrong_key_is_refused_by_the_model(ansible, sf, tmp_path):
+    pem, path, public = _key_pair(tmp_path)
+    other_pem, other_path, other_public = _key_pair(tmp_path, "x")
+    sf.users["ADMIN"]["rsa_public_key"] = other_public
+    a = args(sf, snowflake_private_key_path=path)
+    del a["login_password"]
+    result = ansible.module("profiles_grants", a, extra_env=ENV)
+    assert result.get("failed") and "JWT token is invalid" in result["msg"], result
+    assert "snowflake_account" in result["msg"]
+
+
+def _bad(sf, **extra):
+    a = args(sf, **extra)
+    for k in [k for k, v in extra.items() if v is None]:
+        del a[k]
+    return a
+
+
+def test_bad_input_fails_naming_the_option(ansible, sf, tmp_path):
+    bad = tmp_path / "bad.p8"
+    bad.write_text("-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n")
+    pem, path, public = _key_pair(tmp_path, "right")
+    no_pw = {"login_password": None}
+    cases = [  # (options, what the message starts with)
+        ({"principal": "profiles user"},
+         "principal: 'profiles user' is not a valid unquoted Snowflake identifier"),
+        ({"input_schemas": [{"name": "events-schema"}]},
+         "input_schemas[0].name: 'events-schema' is not a valid unquoted Snowflake identifier"),
+        ({"input_schemas": [{"name": "eventsschema", "privileges": ["SELEKT"]}]},
+         "input_schemas[0].privileges: unknown privilege 'SELEKT'"),
+        ({"snowflake_warehouse_privileges": ["FLY"]}, "snowflake_warehouse_privileges: unknown privilege 'FLY'"),
+        (dict(no_pw, snowflake_private_key_path=str(bad)), "snowflake_private_key_path: not a PEM private key"),
+        (dict(no_pw, snowflake_private_key_path=path, snowflake_private_key_passphrase="not-the-one"),
+         "snowflake_private_key_passphrase: wrong passphrase"),
+        (dict(no_pw, snowflake_private_key_path=path), "snowflake_private_key_path: the private key is encrypted"),
+        ({"snowflake_role": None}, "snowflake_role is required"),
+        ({"snowflake_warehouse": "nope"}, 'snowflake_warehouse: warehouse "NOPE" does not exist'),
+        ({"input_schemas": [{"name": "missing"}]}, 'input_schemas[0].name: schema "MISSING" does not exist'),
+        ({"login_password": "wrong-pw"}, "cannot connect to Snowflake account testaccount"),
+    ]
+    # One playbook, one task per case (each fails on its own; ignore_errors carries on).
+    tasks = [{"name": "case %d" % i, "rudderstack.profiles.profiles_grants": _bad(sf, **options),
+              "ignore_errors": True} for i, (options, dummy) in enumerate(cases)]
+    results = ansible.playbook(tasks, extra_env=ENV)
+    assert len(results) == len(cases)
+    for (options, start), result in zip(cases, results):
+        assert result.get("failed"), (options, result)
+        assert result["msg"].startswith(start), (options, result["msg"])
+    assert "Incorrect username or password" in results[-1]["msg"] and "wrong-pw" not in results[-1]["msg"]
+    assert '\'"events-schema"\'' in results[1]["msg"]   # says how to quote it
+    assert sf.writes() == []
+
+
+def test_unreachable_account_fails_within_the_timeout(ansible, sf):
+    import socket
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()  # nothing listens there now
+    start = time.time()
+    result = ansible.module("profiles_grants", args(sf, login_port=port, connect_timeout=3), extra_env=ENV)
+    elapsed = time.time() - start
+    assert result.get("failed"), result
+    assert "cannot connect to Snowflake account testaccount at http://127.0.0.1:%d" % port in result["msg"]
+    assert "connect_timeout 3s" in result["msg"]
+    assert elapsed < 30, elapsed
+
+
+def test_quoted_names_keep_their_case_views_reported_as_view(ansible, sf):
+    sf.views_as_view = True  # the 2026_06 behaviour change
+    first = run(ansible, sf, principal='"Profiles User"', snowflake_role='"profiles_role"',
+                output_schema={"name": '"rs_Profiles"'})
+    assert not first.get("failed"), first
+    assert "Profiles User" in sf.users and "profiles_role" in sf.roles
+    assert "rs_Profiles" in sf.databases["RUDDER_DB"]["schemas"]
+    assert "SELECT ON VIEW RUDDER_DB.EVENTSSCHEMA.Pages" in sf.privileges_of("profiles_role")
+    again = run(ansible, sf, principal='"Profiles User"', snowflake_role='"profiles_role"',
+                output_schema={"name": '"rs_Profiles"'})
+    assert again["changed"] is False, again
+
+
+def test_update_password_always_and_role_principal(ansible, sf):
+    assert not run(ansible, sf).get("failed")
+    same = run(ansible, sf, principal_password="another")
+    assert same["changed"] is False and sf.users["PROFILES_TEST_USER"]["password"] == PASSWORD
+    always = run(ansible, sf, principal_password="another", update_password="always")
+    assert always["changed"] is True and sf.users["PROFILES_TEST_USER"]["password"] == "another"
+    assert always["queries"] == ['ALTER USER "PROFILES_TEST_USER" SET PASSWORD = \'********\'']
+    role_args = args(sf, principal="shared_reader", principal_type="role")
+    for name in ("output_schema", "principal_password", "snowflake_role"):
+        del role_args[name]
+    role_only = ansible.module("profiles_grants", role_args, extra_env=ENV)
+    assert not role_only.get("failed"), role_only
+    assert role_only["queries"][0] == 'CREATE ROLE IF NOT EXISTS "SHARED_READER"'
+    assert "SELECT ON FUTURE TABLES IN SCHEMA RUDDER_DB.EVENTSSCHEMA" in sf.privileges_of("SHARED_READER")
+
+
+def test_state_absent_revokes_what_it_manages(ansible, sf):
+    assert not run(ansible, sf).get("failed")
+    result = run(ansible, sf, state="absent")
+    assert result["changed"] is True, result
+    assert sf.privileges_of("PROFILES_ROLE") == set()
+    assert "PROFILES_TEST_USER" in sf.users and "PROFILES_ROLE" in sf.roles
+    assert run(ansible, sf, state="absent")["changed"] is False
+
+
+def test_grants_and_siteconfig_make_a_working_connection(ansible, sf, tmp_path):
+    """profiles_grants, then profiles_siteconfig with the same names: the siteconfig's
+    connection logs in (real connector, to the model) as the user, with the role, the warehouse
+    and the database and schema the grants opened."""
+    siteconfig = tmp_path / "siteconfig.yaml"
+    names = {"user": "profiles_test_user", "role": "profiles_role", "warehouse": "rudder_warehouse",
+             "schema": "rs_profiles"}
+    tasks = [
+        {"name": "grants", "rudderstack.profiles.profiles_grants": args(sf)},
+        {"name": "siteconfig", "rudderstack.profiles.profiles_siteconfig": {
+            "path": str(siteconfig), "connection": "snowflake_prod", "target": "dev", "warehouse": "snowflake",
+            "account": "testaccount", "snowflake_warehouse": names["warehouse"].upper(), "dbname": "RUDDER_DB",
+            "role": names["role"].upper(), "user": names["user"].upper(), "password": PASSWORD,
+            "schema": names["schema"].upper()}},
+    ]
+    results = ansible.playbook(tasks, extra_env=ENV)
+    assert all(not r.get("failed") for r in results), results
+    out = yaml.safe_load(siteconfig.read_text())["connections"]["snowflake_prod"]["outputs"]["dev"]
+    import snowflake.connector
+    conn = snowflake.connector.connect(
+        account=out["account"], user=out["user"], password=out["password"], role=out["role"],
+        warehouse=out["warehouse"], database=out["dbname"], schema=out["schema"], host="127.0.0.1",
+        port=sf.port, protocol="http", login_timeout=5, enable_server_session_keep_alive_auto_detection=False)
+    try:
+        cur = conn.cursor()
+        cur.execute("SELECT CURRENT_USER(), CURRENT_ROLE(), CURRENT_WAREHOUSE(), CURRENT_DATABASE(), CURRENT_SCHEMA()")
+        assert cur.fetchall() == [("PROFILES_TEST_USER", "PROFILES_ROLE", "RUDDER_WAREHOUSE", "RUDDER_DB",
+                                   "RS_PROFILES")]
+    finally:
+        conn.close()
