@@ -25,27 +25,29 @@ def server_log(pg):
         yield log
 
 
-def _database(pg, admin, row):
+def _database(pg, admin, row, scanner):
     info = row.prepare(pg, admin, "s_%s_%s" % (row.name, uuid.uuid4().hex[:8]))
     info["row"] = row
+    if info.get("key_secret"):   # a credential held in a file: a line of it is the secret
+        scanner.add("%s key" % row.name, info["key_secret"])
     return info
 
 
 @pytest.fixture(params=WAREHOUSES, ids=[row.name for row in WAREHOUSES])
-def warehouse(request, pg, admin):
+def warehouse(request, pg, admin, scanner):
     """A fresh database of one warehouse row (a test per row), with the event tables."""
-    info = _database(pg, admin, request.param)
+    info = _database(pg, admin, request.param, scanner)
     yield info
     request.param.close(info)
 
 
 @pytest.fixture
-def make_warehouse(pg, admin):
+def make_warehouse(pg, admin, scanner):
     """Fresh databases for a given row, for tests that loop over the rows themselves."""
     opened = []
 
     def make(row):
-        info = _database(pg, admin, row)
+        info = _database(pg, admin, row, scanner)
         opened.append(info)
         return info
     yield make

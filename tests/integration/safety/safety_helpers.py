@@ -377,7 +377,125 @@ class DatabricksRow(WarehouseRow):
         info["server"].stop()
 
 
-WAREHOUSES = [PostgresRow(), RedshiftRow(), DatabricksRow()]
+def _freeze(value):
+    """A hashable, ordered copy of a model's nested state (for snapshots)."""
+    if isinstance(value, dict):
+        return tuple(sorted((repr(k), _freeze(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple, set)):
+        items = [_freeze(v) for v in value]
+        return tuple(sorted(items, key=repr)) if isinstance(value, set) else tuple(items)
+    return repr(value)
+
+
+class SnowflakeRow(WarehouseRow):
+    """Snowflake through the real snowflake-connector-python, against the MODEL of Snowflake in
+    tests/snowflake_model.py (HTTP on 127.0.0.1). The admin's password is the planted secret."""
+
+    name = "snowflake"
+
+    def prepare(self, pg, admin, dbname):
+        from snowflake_model import SnowflakeModel
+        model = SnowflakeModel().start()
+        model.add_admin(password=admin["password"])
+        model.databases["RUDDER_DB"] = {"owner": "SYSADMIN", "schemas": {}}
+        model.warehouses["RUDDER_WAREHOUSE"] = "SYSADMIN"
+        session = {"role": "SYSADMIN", "database": "RUDDER_DB", "schema": None, "warehouse": None, "user": "ADMIN"}
+        for sql in ["CREATE SCHEMA RUDDER_DB.WEBSITE_EVENTSTREAM",
+                    "CREATE TABLE RUDDER_DB.WEBSITE_EVENTSTREAM.TRACKS (id int)",
+                    "CREATE TABLE RUDDER_DB.WEBSITE_EVENTSTREAM.IDENTIFIES (id int)"]:
+            model.execute(session, sql)
+        return {"model": model, "dbname": dbname, "password": admin["password"]}
+
+    def grants_args(self, info, principal, **extra):
+        args = {"warehouse": self.name, "snowflake_account": "testaccount", "login_host": "127.0.0.1",
+                "login_port": info["model"].port, "snowflake_protocol": "http", "login_user": "admin",
+                "login_password": info["password"], "login_db": "rudder_db", "connect_timeout": 5,
+                "principal": principal, "principal_password": "Sf-Passw0rd-model", "snowflake_role": principal + "_role",
+                "snowflake_warehouse": "rudder_warehouse", "output_schema": {"name": "rs_profiles"},
+                "input_schemas": [{"name": "website_eventstream"}]}
+        args.update(extra)
+        return args
+
+    def endpoint_args(self, info, port, timeout):
+        return {"login_host": "127.0.0.2", "login_port": port, "connect_timeout": timeout}
+
+    def max_failure_seconds(self, timeout):
+        return 3 * timeout + 3
+
+    def snapshot(self, info):
+        model = info["model"]
+        return [_freeze({"databases": model.databases, "roles": model.roles, "grants": model.grants,
+                         "users": dict((u, dict((k, v) for k, v in rec.items() if k != "password"))
+                                       for u, rec in model.users.items())})]
+
+    def close(self, info):
+        info["model"].stop()
+
+
+class BigQueryRow(WarehouseRow):
+    """BigQuery (dataset access, project IAM) through the real Google clients, against the MODEL
+    of the APIs in tests/integration/grants/bigquery_model.py (HTTP on 127.0.0.1). The admin's
+    credential is its service-account key file; a line of its private key is the planted secret."""
+
+    name = "bigquery"
+    PROJECT = "acme-analytics"
+    ADMIN = "grants-admin@acme-analytics.iam.gserviceaccount.com"
+
+    def prepare(self, pg, admin, dbname):
+        import tempfile
+        from bigquery_model import GoogleCloudModel, make_service_account_key
+        model = GoogleCloudModel().serve()
+        key = make_service_account_key(self.ADMIN, self.PROJECT, model.url + "/token")
+        model.add_service_account(key, admin=True)
+        model.add_project(self.PROJECT, [{"role": "roles/owner", "members": ["serviceAccount:" + self.ADMIN]}])
+        model.add_dataset(self.PROJECT, "website_eventstream", [{"role": "OWNER", "specialGroup": "projectOwners"}])
+        folder = tempfile.mkdtemp(prefix="safety-bq-")
+        keyfile = os.path.join(folder, "admin-key.json")
+        with open(keyfile, "w") as handle:
+            json.dump(key, handle)
+        os.chmod(keyfile, 0o600)
+        secret_line = key["private_key"].splitlines()[3]
+        return {"model": model, "dbname": dbname, "keyfile": keyfile, "folder": folder, "password": keyfile,
+                "key_secret": secret_line, "make_key": make_service_account_key}
+
+    def principal(self, info, name):
+        from bigquery_model import make_service_account_key
+        email = "%s@%s.iam.gserviceaccount.com" % ("".join(c if c.isalnum() else "-" for c in name.lower())[:30]
+                                                   .strip("-"), self.PROJECT)
+        model = info["model"]
+        if email not in model.keys:
+            model.add_service_account(make_service_account_key(email, self.PROJECT, model.url + "/token"))
+        return email
+
+    def grants_args(self, info, principal, **extra):
+        model = info["model"]
+        args = {"warehouse": self.name, "bigquery_project": self.PROJECT, "bigquery_credentials_file": info["keyfile"],
+                "bigquery_api_endpoint": model.url, "bigquery_resource_manager_endpoint": model.url,
+                "connect_timeout": 5, "principal": self.principal(info, principal),
+                "output_schema": {"name": "rs_profiles"}, "input_schemas": [{"name": "website_eventstream"}],
+                "bigquery_location": "EU"}
+        args.update(extra)
+        return args
+
+    def endpoint_args(self, info, port, timeout):
+        url = "http://127.0.0.2:%d" % port
+        return {"bigquery_api_endpoint": url, "bigquery_resource_manager_endpoint": url, "connect_timeout": timeout}
+
+    def max_failure_seconds(self, timeout):
+        return 3 * timeout + 3
+
+    def snapshot(self, info):
+        model = info["model"]
+        with model.lock:
+            return [_freeze({"datasets": model.datasets, "policies": model.policies})]
+
+    def close(self, info):
+        import shutil
+        info["model"].stop()
+        shutil.rmtree(info["folder"], ignore_errors=True)
+
+
+WAREHOUSES = [PostgresRow(), RedshiftRow(), SnowflakeRow(), BigQueryRow(), DatabricksRow()]
 
 
 def make_admin(pg, scanner):

@@ -196,7 +196,7 @@ def test_unreachable_endpoint_fails_within_connect_timeout(make_warehouse, row, 
         adapter.close()
         endpoint.close()
     message = str(err.value)
-    assert str(endpoint.port) in message and "connect_timeout %ss" % timeout in message, message
+    assert str(endpoint.port) in message and "connect_timeout" in message and str(timeout) in message, message
     if row.libpq:
         assert "timeout expired" in message and "check login_host and login_port" in message, message
     assert timeout - 0.5 <= elapsed <= row.max_failure_seconds(timeout), elapsed

@@ -52,15 +52,28 @@ def _tasks(row, info, scanner, folder):
             ("grants: password for a role", dict(grants, principal_type="role")),
         ]
     else:
+        from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import registry
         grants = row.grants_args(info, principal)
-        token = [k for k, v in grants.items() if v == info["password"]][0]   # the admin credential
-        grants[token] = secret["admin"]
+        credential = [k for k, v in grants.items() if v == info["password"]][0]   # the admin's
+        if credential.endswith("_file"):   # a key file: the wrong one holds a secret of its own
+            wrong = os.path.join(folder, "wrong-key.json")
+            with open(wrong, "w") as handle:
+                handle.write('{"type": "service_account", "private_key": "%s"}\n' % scanner.values["wrong"])
+        else:
+            grants[credential] = secret["admin"]
+            wrong = secret["wrong"]
         grants_tasks = [
             ("grants: create the principal", grants),
-            ("grants: wrong credential", dict(grants, **{token: secret["wrong"]})),
+            ("grants: wrong credential", dict(grants, **{credential: wrong})),
             ("grants: unreachable host", dict(grants, **row.endpoint_args(info, _closed_port(), 2))),
-            ("grants: a password where none is used", dict(grants, principal_password=secret["principal"])),
         ]
+        if registry.ADAPTERS[row.name].PASSWORDS:
+            grants["principal_password"] = secret["principal"]
+            grants_tasks.append(("grants: rotate the password", dict(grants, update_password="always",
+                                                                     principal_password=secret["rotated"])))
+        else:
+            grants_tasks.append(("grants: a password where none is used",
+                                 dict(grants, principal_password=secret["principal"])))
     snowflake = {"path": site, "connection": "sf", "warehouse": "snowflake", "account": "xy12345",
                  "snowflake_warehouse": "wh", "dbname": "db", "role": "r", "user": "u", "schema": "s",
                  "private_key": "{{ vault_pem }}", "private_key_passphrase": secret["passphrase"]}
@@ -141,7 +154,8 @@ def test_no_secret_in_any_output(row, mode, make_warehouse, scanner, server_log,
              + scanner.scan("%s %s: server log" % (row.name, mode), server))
     # Files the runs left: the key and CA files hold their own secrets by design, the siteconfig
     # (and its backups) hold the connection secrets; nothing else may.
-    keep = set([os.path.join(folder, "ca.crt"), os.path.join(folder, "bad.p8"), site, secrets_file])
+    keep = set([os.path.join(folder, "ca.crt"), os.path.join(folder, "bad.p8"), os.path.join(folder, "wrong-key.json"),
+                site, secrets_file])
     keep.update(os.path.join(folder, ".pb", f) for f in os.listdir(os.path.join(folder, ".pb"))
                 if f.startswith("siteconfig.yaml.")) if os.path.isdir(os.path.join(folder, ".pb")) else None
     leaks += scanner.scan_tree(folder, skip=keep)
