@@ -8,6 +8,7 @@ Cases run in batches (one playbook per table, a block/rescue per case that recor
 so a hundred cases cost a few ansible-playbook start-ups, not a hundred. Warehouse cases run once
 per row of safety_helpers.WAREHOUSES; a warehouse that lands later gets them by adding its row."""
 import os
+import re
 import subprocess
 import sys
 
@@ -339,8 +340,10 @@ def _run_batch(ansible, cases, build_task, env=None, check=False):
     return records
 
 
-def _judge(cases, records, untouched):
-    """Assert every case failed cleanly; count them. ``untouched(case)`` lists what it changed."""
+def _judge(cases, records, untouched, wording=True):
+    """Assert every case failed cleanly; count them. ``untouched(case)`` lists what it changed.
+    ``wording``: check every needle; else only the first (the option), for warehouses whose
+    adapters word the same problem their own way (Snowflake's identifier rules, BigQuery's roles)."""
     problems = []
     for c in cases:
         TOTALS.bad_inputs += 1
@@ -349,7 +352,7 @@ def _judge(cases, records, untouched):
             problems.append("%s: accepted (no failure)" % c["id"])
             continue
         text = record["msg"]
-        missing = [n for n in c["needles"] if n not in text]
+        missing = [n for n in (c["needles"] if wording else c["needles"][:1]) if n not in text]
         # ansible-core 2.19 puts "(traceback unavailable)" in every failure; a crash has a real one.
         crash = [k for k in ("exception", "module_stderr") if "Traceback (most recent call last)" in record[k]]
         crash += ["traceback in msg"] if "Traceback" in text or "MODULE FAILURE" in text else []
@@ -390,7 +393,7 @@ def test_grants_bad_input(ansible, make_warehouse, row, tmp_path, closed_port):
         cases = [c for c in cases if c["id"] != "option of another warehouse"]
 
     def build(c):
-        base = row.grants_args(info, "bad_%s" % c["id"].replace(" ", "_")[:40])
+        base = row.grants_args(info, "bad_%s" % re.sub(r"\W", "_", c["id"])[:40])
         base.update(closed_port=closed_port, junk_file=str(junk),
                     foreign_option=dict(base, **{foreign or "x": {"int": 1, "bool": True}.get(
                         (entry or {}).get("type"), "x")}))
@@ -403,7 +406,7 @@ def test_grants_bad_input(ansible, make_warehouse, row, tmp_path, closed_port):
     tmpdir = _suite_tmp(tmp_path)
     records = _run_batch(ansible, cases, build, env={"TMPDIR": tmpdir})
     changes = catalog_changes(before, row.snapshot(info))
-    _judge(cases, records, lambda c: [])
+    _judge(cases, records, lambda c: [], wording=row.libpq or row.name == "databricks")
     assert changes == [], "a rejected run changed the warehouse: %s" % changes
     assert os.listdir(tmpdir) == []
 
