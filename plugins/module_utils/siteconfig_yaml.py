@@ -364,13 +364,11 @@ class _Analyzer(_PyYAMLEmitter if HAS_YAML else object):
         if "\t" in value:
             analysis.allow_flow_plain = analysis.allow_block_plain = False
             analysis.allow_single_quoted = False
-        # yaml.v3 cannot print NEL or characters outside the BMP unescaped (PyYAML can), and
-        # counts a carriage return as a line break (PyYAML as a special character only).
+        # yaml.v3 cannot print NEL or characters outside the BMP unescaped (PyYAML can). (It
+        # also counts CR as a line break, which only matters for keys: is_simple_key.)
         if "\x85" in value or any(ord(ch) > 0xFFFF for ch in value):
             analysis.allow_flow_plain = analysis.allow_block_plain = False
             analysis.allow_single_quoted = analysis.allow_block = False
-        if "\r" in value:
-            analysis.multiline = True
         return analysis
 
     def style(self, value, requested, simple_key):
