@@ -242,7 +242,7 @@ def _go_time_parse(layout, value):
     fields = {}
     for part in layout:
         if part == "year":
-            if len(value) < 4 or value[0] not in _DIGITS or not value[:4].isdigit():
+            if len(value) < 4 or not all(ch in _DIGITS for ch in value[:4]):
                 return False
             fields["year"], value = int(value[:4]), value[4:]
         elif part in ("month", "day", "hour", "minute", "second"):
@@ -282,7 +282,7 @@ def _go_time_parse(layout, value):
 
 def is_timestamp(text):
     """yaml.v3's parseTimestamp: four digits, '-', then one of its four layouts."""
-    if len(text) < 5 or not text[:4].isdigit() or not text[:4].isascii() or text[4] != "-":
+    if len(text) < 5 or not all(ch in _DIGITS for ch in text[:4]) or text[4] != "-":
         return False
     return any(_go_time_parse(layout, text) for layout in _TIMESTAMP_LAYOUTS)
 

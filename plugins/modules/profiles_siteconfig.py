@@ -390,11 +390,11 @@ backup_file:
 """
 
 import os
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible.module_utils.common.text.converters import to_bytes, to_native
+from ansible.module_utils.common.text.converters import to_native
 
+from ansible_collections.rudderstack.profiles.plugins.module_utils import atomic_write
 from ansible_collections.rudderstack.profiles.plugins.module_utils import siteconfig as sc
 from ansible_collections.rudderstack.profiles.plugins.module_utils import siteconfig_options
 
@@ -434,25 +434,6 @@ def plan(module, existing):
     if not data.get("cache_dir"):
         data["cache_dir"] = sc.default_cache_dir()
     return data
-
-
-def write_file(module, path, text):
-    """Atomically replace ``path`` with ``text`` (created 0600 before any byte is written)."""
-    directory = os.path.dirname(path)
-    fd, tmp = tempfile.mkstemp(prefix=".siteconfig.", dir=directory)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(to_bytes(text))
-        # atomic_move gives a newly created file 0666 & ~umask: keep it private from the start
-        old_umask = os.umask(0o077)
-        try:
-            module.atomic_move(tmp, path)
-        finally:
-            os.umask(old_umask)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def ensure_directory(module, directory):
@@ -519,7 +500,7 @@ def main():
     if content_changed and not module.check_mode:
         if module.params["backup"] and existing is not None:
             result["backup_file"] = module.backup_local(real_path)
-        write_file(module, real_path, new_text)
+        atomic_write.write_atomic(real_path, new_text, mode=0o600, move_file=module.atomic_move)
     if os.path.exists(real_path):
         file_args = module.load_file_common_arguments(dict(path=real_path, mode="0600"))
         result["changed"] = module.set_fs_attributes_if_different(file_args, result["changed"])
