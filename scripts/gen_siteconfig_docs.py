@@ -137,7 +137,7 @@ def expected_files():
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--check", action="store_true", help="only report stale files (exit 1)")
     args = parser.parse_args()
     stale = []

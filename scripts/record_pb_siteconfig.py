@@ -24,8 +24,7 @@ def drain(fd, quiet, sink):
     """Copy pb's output to ``sink`` until it has been silent for ``quiet`` seconds."""
     deadline = time.time() + quiet
     while True:
-        ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.time()))
-        if not ready:
+        if not select.select([fd], [], [], max(0.0, deadline - time.time()))[0]:
             return True
         try:
             data = os.read(fd, 65536)
@@ -63,7 +62,7 @@ def record(pb, home, config, answers, quiet=1.0, timeout=60):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--pb", required=True, help="the pb executable")
     parser.add_argument("--home", required=True, help="HOME for pb (its cache_dir goes there)")
     parser.add_argument("--config", required=True, help="siteconfig path pb writes (-c)")

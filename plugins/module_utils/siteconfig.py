@@ -21,13 +21,14 @@ import copy
 import functools
 import os
 
+from ansible_collections.rudderstack.profiles.plugins.module_utils import siteconfig_builders
 from ansible_collections.rudderstack.profiles.plugins.module_utils import siteconfig_yaml
-from ansible_collections.rudderstack.profiles.plugins.module_utils.siteconfig_builders import (  # noqa: F401 (API)
-    WAREHOUSES, InvalidOption, build_output, pem_key)
+from ansible_collections.rudderstack.profiles.plugins.module_utils.siteconfig_builders import InvalidOption, pem_key
 from ansible_collections.rudderstack.profiles.plugins.module_utils.siteconfig_options import (
     MANAGED_OUTPUT_KEYS, SECRET_KEYS)
 from ansible_collections.rudderstack.profiles.plugins.module_utils.siteconfig_yaml import Ordered
 
+build_output = siteconfig_builders.build_output  # what the module calls, beside the edits below
 HAS_YAML = siteconfig_yaml.HAS_YAML
 YAML_IMPORT_ERROR = siteconfig_yaml.YAML_IMPORT_ERROR
 yaml = siteconfig_yaml.yaml

@@ -299,5 +299,3 @@ def build_output(warehouse, params):
         raise InvalidOption("option(s) %s do not apply to warehouse=%s (it accepts: %s)"
                             % (", ".join(stray), warehouse, ", ".join(sorted(allowed))))
     return BUILDERS[warehouse](params)
-
-

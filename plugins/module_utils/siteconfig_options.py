@@ -40,6 +40,18 @@ def _opt(name, type_, doc, pb=None, warehouses=None, secret=False, setting=True,
     return Option(name, type_, pb, warehouses, secret, setting, tuple(doc), extra)
 
 
+# pb gitcreds entries (credentials for Git-hosted packages), the suboptions of O(gitcreds).
+GITCRED_OPTIONS = (
+    _opt("reporegex", "str", "Regular expression of the repository URLs this entry applies to.",
+         pb="reporegex", required=True),
+    _opt("key", "str", "SSH private key content (PEM), stored ending with a line break.", pb="key",
+         secret=True),
+    _opt("key_path", "path", "SSH private key file on the target; its content is stored.", pb="key"),
+    _opt("username", "str", "HTTPS basic auth user name.", pb="basic_auth.username"),
+    _opt("password", "str", "HTTPS basic auth password or personal access token.",
+         pb="basic_auth.password", secret=True),
+)
+
 OPTIONS = (
     _opt("path", "path", "The site configuration file, expanded on the target for the user the module runs as.",
          setting=False, default="~/.pb/siteconfig.yaml"),
@@ -153,16 +165,7 @@ OPTIONS = (
     _opt("gitcreds", "list", [
         "Entries to add to pb's C(gitcreds) (credentials for Git-hosted packages). An entry with the same"
         " O(gitcreds[].reporegex) as an existing one replaces it; other entries are kept."],
-        elements="dict", suboptions=(
-            _opt("reporegex", "str", "Regular expression of the repository URLs this entry applies to.",
-                 pb="reporegex", required=True),
-            _opt("key", "str", "SSH private key content (PEM), stored ending with a line break.", pb="key",
-                 secret=True),
-            _opt("key_path", "path", "SSH private key file on the target; its content is stored.", pb="key"),
-            _opt("username", "str", "HTTPS basic auth user name.", pb="basic_auth.username"),
-            _opt("password", "str", "HTTPS basic auth password or personal access token.",
-                 pb="basic_auth.password", secret=True),
-        )),
+        elements="dict", suboptions=GITCRED_OPTIONS),
     _opt("backup", "bool", "Keep a timestamped copy of the file before changing it.", setting=False, default=False),
 )
 
@@ -182,10 +185,11 @@ def pb_key(name):
 
 
 def _all_options():
+    out = []
     for option in OPTIONS:
-        yield option
-        for sub in option.extra.get("suboptions", ()):
-            yield sub
+        out.append(option)
+        out.extend(option.extra.get("suboptions", ()))
+    return out
 
 
 WAREHOUSE_OPTIONS = dict(

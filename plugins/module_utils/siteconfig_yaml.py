@@ -237,7 +237,7 @@ def _go_time_parse(layout, value):
 
     Go 1.23 and later reject time zone offsets above 24 hours or 60 minutes, and take any number
     of fractional-second digits (pb 0.26.4 is built with Go 1.26; recorded in
-    48_quoting_databricks_time_edges.yaml).
+    48_quoting_databricks_time_edges.yaml.txt).
     """
     fields = {}
     for part in layout:

@@ -302,21 +302,21 @@ def test_key_file_content_is_stored_exactly_like_pb():
 
 @pytest.mark.parametrize("name,path,connection,target,options", [
     # strings that look like numbers or dates but are not, to yaml.v3: written plain by pb
-    ("45_quoting_databricks_not_numbers_or_dates.yaml", "/tmp/scpty/q3/site.yaml", "0bad", "<<",
+    ("45_quoting_databricks_not_numbers_or_dates.yaml.txt", "/tmp/scpty/q3/site.yaml", "0bad", "<<",
      dict(host="0b1_x", port=443, http_endpoint="2024-13-45", access_token="2024-02-30",
           user="2024-01-01T10:00:00", schema="2024-01-01 10:00:00 +01:00", output_schema="-0b2",
           catalog="0o8")),
     # Go's number and time parsers: what they accept is quoted, what they refuse is plain
-    ("46_quoting_databricks_go_parsers.yaml", "/tmp/scpty/q4/site.yaml", "1e400", "2024-1-1",
+    ("46_quoting_databricks_go_parsers.yaml.txt", "/tmp/scpty/q4/site.yaml", "1e400", "2024-1-1",
      dict(host="08", port=443, http_endpoint="2024-01-01  10:00:00",
           access_token="2024-01-01T10:00:00+25:00", user="0x_1", schema="1_0:20",
           output_schema="2024-01-01t10:00:00Z", catalog="-0b101")),
-    ("47_quoting_databricks_ranges.yaml", "/tmp/scpty/q5/site.yaml", "2023-02-29", "2024-02-29",
+    ("47_quoting_databricks_ranges.yaml.txt", "/tmp/scpty/q5/site.yaml", "2023-02-29", "2024-02-29",
      dict(host="2024-01-01T24:00:00Z", port=443, http_endpoint="9223372036854775808",
           access_token="+", user="-0x", schema="2024-01-01 10:00:00,5",
           output_schema="18446744073709551616", catalog="?a")),
     # Go 1.26 (pb's build): any number of fractional digits, time zone offsets up to 24:60
-    ("48_quoting_databricks_time_edges.yaml", "/tmp/scpty/q6/site.yaml",
+    ("48_quoting_databricks_time_edges.yaml.txt", "/tmp/scpty/q6/site.yaml",
      "2024-01-01 10:00:00.1234567890", "2024-01-01T10:00:00+24:00",
      dict(host="2024-01-01T10:00:00+01:61", port=443, http_endpoint="2024-01-01T10:00:00+01:60",
           access_token="2024-1-1 1:2:3", user="2024-01-01T10:00:00.5Z", schema="1e-400",

@@ -52,10 +52,10 @@ def test_emitter_matches_recorded_yaml_v3(context):
     assert not wrong, wrong[:5]
 
 
-@pytest.mark.parametrize("name", ["45_quoting_databricks_not_numbers_or_dates.yaml",
-                                  "46_quoting_databricks_go_parsers.yaml",
-                                  "47_quoting_databricks_ranges.yaml",
-                                  "48_quoting_databricks_time_edges.yaml"])
+@pytest.mark.parametrize("name", ["45_quoting_databricks_not_numbers_or_dates.yaml.txt",
+                                  "46_quoting_databricks_go_parsers.yaml.txt",
+                                  "47_quoting_databricks_ranges.yaml.txt",
+                                  "48_quoting_databricks_time_edges.yaml.txt"])
 def test_oracle_quotes_what_pb_quoted(name):
     """pb (Go 1.26) wrote these values; the oracle quotes exactly the quoted ones."""
     lines = re.findall(r"^ {16}(\w+): (.*)$", fixture(name), re.M)
