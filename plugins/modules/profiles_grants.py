@@ -21,7 +21,12 @@ description:
     one transaction - if any statement fails, nothing of the run is applied.
   - Only explicit grants to the principal are counted; rights through PUBLIC or role membership
     are not. Privileges on objects the principal owns count as held and are never revoked.
-  - Supported warehouses in this release are C(postgres) and C(redshift).
+  - On V(databricks) (Unity Catalog), the grants are read with the permissions API (every page) and
+    only the principal's own additions and removals are sent (one C(PATCH) per securable, with
+    C(changes[{principal, add, remove}])), so grants made to anyone else are never replaced. There
+    are no transactions there; a run that fails half way is completed by the next one.
+  - Each warehouse is one adapter; O(warehouse) lists them. Connection options differ per
+    warehouse (each option says which warehouses use it); an option of another warehouse is an error.
 extends_documentation_fragment:
   - rudderstack.profiles.warehouse
   - ansible.builtin.action_common_attributes
@@ -37,16 +42,11 @@ options:
   principal:
     description:
       - The user or role that pb connects as (or that is granted to it).
+      - On V(databricks), a user's e-mail, a group's name, or a service principal's application id
+        or display name (compared as the application id the API returns). Databricks identities
+        are never created by this module; they must exist.
     type: str
     required: true
-  principal_type:
-    description:
-      - V(user) creates a login user (PostgreSQL C(CREATE ROLE ... LOGIN), Redshift C(CREATE USER)).
-        On PostgreSQL an existing role without LOGIN is given LOGIN, since pb logs in as it.
-      - V(role) creates a role without login (Redshift RBAC role; grants go C(TO ROLE)).
-    type: str
-    choices: [user, role]
-    default: user
   principal_password:
     description:
       - Password for a new user. Never shown in RV(queries) or the diff.
@@ -82,7 +82,11 @@ options:
         type: bool
         default: false
       privileges:
-        description: Schema privileges; V(ALL) means USAGE and CREATE.
+        description:
+          - Schema privileges; V(ALL) means USAGE and CREATE.
+          - On V(databricks), V(ALL) is C(ALL PRIVILEGES), which Unity Catalog keeps as one privilege
+            (it does not include C(MANAGE) or C(EXTERNAL USE SCHEMA)). Names may be written in SQL
+            (C(USE SCHEMA)) or REST (C(USE_SCHEMA)) spelling.
         type: list
         elements: str
         default: [ALL]
@@ -97,6 +101,8 @@ options:
         description:
           - Also set default privileges so tables that O(future_tables_owners) create later get
             O(output_schema.table_privileges).
+          - On V(databricks), privileges on a schema are inherited by its current and future tables;
+            table privileges for all tables are granted on the schema.
         type: bool
         default: true
   input_schemas:
@@ -123,7 +129,10 @@ options:
         elements: str
         default: [SELECT]
       schema_privileges:
-        description: Schema privileges.
+        description:
+          - Schema privileges.
+          - On V(databricks), V(USAGE) means C(USE SCHEMA); with O(input_schemas[].tables) omitted,
+            O(input_schemas[].privileges) are granted on the schema (inherited by all its tables).
         type: list
         elements: str
         default: [USAGE]
@@ -145,6 +154,7 @@ options:
       - Privileges on the connected database (O(login_db)).
       - Default for V(postgres) is C(CONNECT) and C(TEMPORARY) (what pb needs); for V(redshift)
         none. An empty list leaves database privileges unmanaged.
+      - On V(databricks), privileges on the catalog O(databricks_catalog); default C(USE CATALOG).
     type: list
     elements: str
   languages:
@@ -218,12 +228,43 @@ EXAMPLES = r"""
         tables: []
     future_tables_owners: [rudder_loader]
     mode: exclusive
+
+- name: Databricks Unity Catalog, personal access token of an admin, for a user
+  rudderstack.profiles.profiles_grants:
+    warehouse: databricks
+    databricks_host: https://adb-1234567890123456.7.azuredatabricks.net
+    databricks_token: "{{ databricks_admin_token }}"
+    databricks_catalog: main
+    connect_timeout: 30
+    principal: rudderstack@example.com
+    output_schema:
+      name: rs_profiles
+    input_schemas:
+      - name: website_eventstream
+
+- name: Databricks, OAuth machine-to-machine, for a service principal named by display name
+  rudderstack.profiles.profiles_grants:
+    warehouse: databricks
+    databricks_host: adb-1234567890123456.7.azuredatabricks.net
+    databricks_client_id: "{{ databricks_admin_client_id }}"
+    databricks_client_secret: "{{ databricks_admin_client_secret }}"
+    databricks_catalog: main
+    principal: rudderstack-profiles
+    principal_type: service_principal
+    output_schema:
+      name: rs_profiles
+    input_schemas:
+      - name: website_eventstream
+        tables: [tracks, identifies]
 """
 
 RETURN = r"""
 queries:
   description:
     - Statements executed, or planned in check mode. Passwords appear as C('********').
+    - On V(databricks), the API calls that write, in order - method, path and JSON body, for example
+      C(PATCH /api/2.1/unity-catalog/permissions/schema/main.rs_profiles) followed by the JSON
+      body with its C(changes) list.
   returned: always
   type: list
   elements: str
@@ -268,8 +309,15 @@ plan:
       type: list
       elements: str
       returned: always
+    actions:
+      description: Changes besides grants that the warehouse's adapter plans (for example a role granted to a user).
+      type: list
+      elements: str
+      returned: always
 read_round_trips:
-  description: Queries sent to read the current state (independent of the number of tables).
+  description:
+    - Queries sent to read the current state (independent of the number of tables).
+    - On V(databricks), the API reads (one per securable and page; listed tables are one securable each).
   returned: always
   type: int
   sample: 1
@@ -277,17 +325,15 @@ read_round_trips:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.rudderstack.profiles.plugins.module_utils.connection import (
-    HAS_PSYCOPG2, PSYCOPG2_IMPORT_ERROR, connect, warehouse_common_argument_spec)
-from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import GrantsError, run
-from ansible_collections.rudderstack.profiles.plugins.module_utils.grants_registry import ADAPTERS
+from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import registry
+from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import GrantsError, run
 
 
 def argument_spec():
-    spec = warehouse_common_argument_spec()
+    spec = registry.argument_spec()
     spec.update(
         principal=dict(type="str", required=True),
-        principal_type=dict(type="str", default="user", choices=["user", "role"]),
+        principal_type=dict(type="str", choices=registry.principal_types()),
         principal_password=dict(type="str", no_log=True),
         update_password=dict(type="str", default="on_create", choices=["on_create", "always"],
                              no_log=False),
@@ -317,19 +363,20 @@ def argument_spec():
 
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    if not HAS_PSYCOPG2:
-        module.fail_json(msg=missing_required_lib("psycopg2-binary"), exception=PSYCOPG2_IMPORT_ERROR)
-    params = module.params
-    conn = None
+    adapter_class = registry.ADAPTERS[module.params["warehouse"]]
+    import_error = adapter_class.client_import_error()
+    if import_error:
+        module.fail_json(msg=missing_required_lib(adapter_class.PIP_PACKAGE), exception=import_error)
+    adapter = None
     try:
-        conn = connect(params)
-        adapter = ADAPTERS[params["warehouse"]](conn)
-        result = run(adapter, params, module.check_mode)
-    except (GrantsError, ConnectionError) as exc:
+        adapter = registry.adapter_for(module.params)
+        adapter.connect()
+        result = run(adapter, module.params, module.check_mode)
+    except GrantsError as exc:
         module.fail_json(msg=str(exc), changed=False)
     finally:
-        if conn is not None:
-            conn.close()
+        if adapter is not None:
+            adapter.close()
     module.exit_json(**result)
 
 

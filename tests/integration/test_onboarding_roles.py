@@ -21,7 +21,7 @@ def onboarding_tasks(pg, tmp_path):
     return siteconfig, [
         {"name": "grants", "ansible.builtin.include_role": {"name": "rudderstack.profiles.warehouse_grants"},
          "vars": {
-             "warehouse_grants_login_host": pg["host"], "warehouse_grants_login_port": pg["port"],
+             "warehouse_grants_warehouse": "postgres", "warehouse_grants_login_host": pg["host"], "warehouse_grants_login_port": pg["port"],
              "warehouse_grants_login_user": pg["user"], "warehouse_grants_login_password": pg["password"],
              "warehouse_grants_login_db": seed_sample_events.DBNAME,
              "warehouse_grants_principal": "onboard_pb", "warehouse_grants_principal_password": "pw-onboard",
