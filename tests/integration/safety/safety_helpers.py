@@ -620,3 +620,19 @@ def client_pid(conn, backend_pid):
         except OSError:
             continue
     raise AssertionError("no process holds %s" % target)
+
+
+def fault_environment(match, action="kill", mark=None, skip=0):
+    """Task ``environment`` that loads faulthook/sitecustomize.py into the module process only:
+    ``action`` when a file is moved onto a path containing ``match`` (see that file)."""
+    env = {"PYTHONPATH": FAULT_HOOK, "PROFILES_FAULT_RENAME": match, "PROFILES_FAULT_ACTION": action,
+           "PROFILES_FAULT_SKIP": str(skip)}
+    if mark:
+        env["PROFILES_FAULT_MARK"] = mark
+    return env
+
+
+def temporaries(folder, name):
+    """Temporary files of the atomic writer for ``name`` in ``folder`` (.NAME.XXXXXXXX)."""
+    pattern = re.compile(r"^\.%s\.[a-z0-9_]{8}$" % re.escape(name))
+    return sorted(n for n in os.listdir(folder) if pattern.match(n))

@@ -109,3 +109,41 @@ def test_two_playbooks_at_once(ansible, make_warehouse, row):
         assert again["changed"] is False, again
         assert "SELECT ON TABLE website_eventstream.tracks" in privileges(info, args["principal"])
         TOTALS.races_converged += 1
+
+
+def _site_task(path, connection, environment=None):
+    task = {"name": "siteconfig " + connection, "rudderstack.profiles.profiles_siteconfig": {
+        "path": path, "connection": connection, "warehouse": "postgres", "host": "127.0.0.2",
+        "dbname": "analytics", "user": "u_" + connection, "password": "pw-" + connection, "schema": "out"}}
+    if environment:
+        task["environment"] = environment
+    return task
+
+
+def test_two_writers_of_one_siteconfig_keep_both_connections(ansible, tmp_path):
+    """Writer A has read the file and holds its new text for six seconds before moving it into
+    place (faulthook: sleep at the move); writer B starts meanwhile with another connection. B
+    waits for A's lock, reads what A wrote and adds its own: both connections are there."""
+    import os
+    import time
+    import yaml
+    from safety_helpers import fault_environment, wait_for
+    folder = tmp_path / ".pb"
+    folder.mkdir(mode=0o700)
+    path = folder / "siteconfig.yaml"
+    path.write_text("connections:\n    mine:\n        target: dev\n        outputs:\n            dev:\n"
+                    "                type: postgres\n                schema: s\n")
+    mark = str(tmp_path / "a-is-moving")
+    TOTALS.races += 2
+    a = BackgroundPlaybook(ansible, [_site_task(str(path), "a", fault_environment("siteconfig.yaml", "sleep:6",
+                                                                                   mark=mark))], name="a")
+    wait_for(lambda: os.path.exists(mark), timeout=120, what="writer A to reach its move")
+    start = time.monotonic()
+    b = BackgroundPlaybook(ansible, [_site_task(str(path), "b")], name="b")
+    results = [a.results()[0], b.results()[0]]
+    assert not [r for r in results if r.get("failed")], results
+    connections = yaml.safe_load(path.read_text())["connections"]
+    assert set(connections) == {"mine", "a", "b"}, connections
+    assert connections["a"]["outputs"]["dev"]["password"] == "pw-a"
+    assert time.monotonic() - start < 120
+    TOTALS.races_converged += 2

@@ -5,11 +5,13 @@ read; warehouse endpoints that never answer. Each time: a clear failure (never a
 nothing of the run applied, nothing that existed before lost, and the next run converges."""
 import os
 import socket
+import stat
 import threading
 import time
 
 import psycopg2
 import pytest
+import yaml
 
 from grants_helpers import privileges
 from safety_helpers import (WAREHOUSES, BackgroundPlaybook, blocked_backend, catalog_changes, client_pid,
@@ -201,3 +203,130 @@ def test_unreachable_endpoint_fails_within_connect_timeout(make_warehouse, row, 
         assert "timeout expired" in message and "check login_host and login_port" in message, message
     assert timeout - 0.5 <= elapsed <= row.max_failure_seconds(timeout), elapsed
     TOTALS.faults_converged += 1   # nothing to converge: it failed in time and changed nothing
+
+
+# -- files: the module process killed midway through writing (faulthook/sitecustomize.py kills it
+# at the move that would land the new file, after the temporary file is complete)
+
+SITE_BEFORE = """\
+connections:
+    mine:
+        target: dev
+        outputs:
+            dev:
+                dbname: kept
+                host: 127.0.0.2
+                outputSchema: kept_out
+                password: kept-pw
+                port: 5432
+                schema: kept_out
+                type: postgres
+                user: kept
+"""
+
+
+def _siteconfig_task(path, connection, environment=None):
+    task = {"name": "siteconfig " + connection, "ignore_errors": True,
+            "rudderstack.profiles.profiles_siteconfig": {
+                "path": path, "connection": connection, "warehouse": "postgres", "host": "127.0.0.2",
+                "dbname": "analytics", "user": "analyst", "password": "pw-" + connection, "schema": "out",
+                "backup": True}}
+    if environment:
+        task["environment"] = environment
+    return task
+
+
+@pytest.mark.parametrize("existing", [True, False], ids=["existing file", "new file"])
+def test_siteconfig_writer_killed_midway_then_converges(ansible, tmp_path, existing):
+    from safety_helpers import fault_environment, temporaries
+    folder = tmp_path / ".pb"
+    folder.mkdir(mode=0o700)
+    path = folder / "siteconfig.yaml"
+    if existing:
+        path.write_text(SITE_BEFORE)
+        os.chmod(str(path), 0o644)   # as pb writes it
+    TOTALS.faults += 1
+    killed = ansible.playbook([_siteconfig_task(str(path), "pg", fault_environment("siteconfig.yaml"))])[0]
+    assert killed["failed"] and killed.get("rc") == 137, killed
+    assert (path.read_text() == SITE_BEFORE) if existing else not path.exists()
+    left = temporaries(str(folder), "siteconfig.yaml")
+    assert len(left) == 1 and stat.S_IMODE(os.stat(str(folder / left[0])).st_mode) == 0o600
+    again = ansible.playbook([_siteconfig_task(str(path), "pg")])[0]
+    assert not again.get("failed") and again["changed"], again
+    data = yaml.safe_load(path.read_text())
+    assert set(data["connections"]) == ({"mine", "pg"} if existing else {"pg"})
+    if existing:
+        assert data["connections"]["mine"]["outputs"]["dev"]["password"] == "kept-pw"
+    assert temporaries(str(folder), "siteconfig.yaml") == []          # the killed run's, removed
+    assert stat.S_IMODE(os.stat(str(path)).st_mode) == 0o600
+    for name in os.listdir(str(folder)):                                # backups as private as the file
+        assert stat.S_IMODE(os.stat(str(folder / name)).st_mode) == 0o600, name
+    assert ansible.playbook([_siteconfig_task(str(path), "pg")])[0]["changed"] is False
+    TOTALS.faults_converged += 1
+
+
+PB_BIN = os.environ.get("PB_BIN")
+PROJECT_SITE = SITE_BEFORE
+
+
+def _project_task(path, site, environment=None, **settings):
+    args = {"path": path, "connection": "mine", "siteconfig_path": site,
+            "virtualenv": os.path.dirname(os.path.dirname(PB_BIN))}
+    args.update(settings)
+    task = {"name": "project", "ignore_errors": True, "rudderstack.profiles.profiles_project": args}
+    if environment:
+        task["environment"] = environment
+    return task
+
+
+@pytest.mark.skipif(not PB_BIN, reason="PB_BIN is not set (path to the real pb)")
+def test_project_killed_midway_through_its_files_then_converges(ansible, tmp_path):
+    """Killed after pb_project.yaml was replaced and before models/inputs.yaml was: the next
+    run completes the edit, and the user's own lines in both files are kept."""
+    from safety_helpers import fault_environment, temporaries
+    site = tmp_path / "siteconfig.yaml"
+    site.write_text(PROJECT_SITE)
+    project = tmp_path / "analytics"
+    first = ansible.playbook([_project_task(str(project), str(site))])[0]
+    assert not first.get("failed"), first
+    with open(str(project / "pb_project.yaml"), "a") as handle:
+        handle.write("# the analyst's own note\n")
+    inputs = project / "models" / "inputs.yaml"
+    inputs.write_text("# my inputs\n" + inputs.read_text())
+    settings = {"name": "renamed_project",
+                "input_tables": {"rsIdentifies": "website_eventstream.identifies", "rsTracks": "website_eventstream.tracks"}}
+    TOTALS.faults += 1
+    killed = ansible.playbook([_project_task(str(project), str(site), fault_environment("models/inputs.yaml"),
+                                             **settings)])[0]
+    assert killed["failed"] and killed.get("rc") == 137, killed
+    assert "renamed_project" in (project / "pb_project.yaml").read_text()      # half done
+    assert "website_eventstream.tracks" not in inputs.read_text()
+    again = ansible.playbook([_project_task(str(project), str(site), **settings)])[0]
+    assert not again.get("failed") and again["changed"] and again["files"] == ["models/inputs.yaml"], again
+    assert "website_eventstream.tracks" in inputs.read_text() and "# my inputs" in inputs.read_text()
+    assert "# the analyst's own note" in (project / "pb_project.yaml").read_text()
+    assert temporaries(str(project / "models"), "inputs.yaml") == []
+    assert ansible.playbook([_project_task(str(project), str(site), **settings)])[0]["changed"] is False
+    TOTALS.faults_converged += 1
+
+
+@pytest.mark.skipif(not PB_BIN, reason="PB_BIN is not set (path to the real pb)")
+def test_new_project_killed_before_it_lands_then_converges(ansible, tmp_path):
+    """Killed when pb's staged project was about to move into place: nothing at the path, a
+    staging folder beside it; the next run lays the project down and removes the leftover."""
+    from safety_helpers import fault_environment
+    site = tmp_path / "siteconfig.yaml"
+    site.write_text(PROJECT_SITE)
+    parent = tmp_path / "work"
+    parent.mkdir()
+    (parent / "other-notes.txt").write_text("the analyst's\n")
+    project = parent / "analytics"
+    TOTALS.faults += 1
+    killed = ansible.playbook([_project_task(str(project), str(site), fault_environment(str(project)))])[0]
+    assert killed["failed"] and killed.get("rc") == 137, killed
+    assert not project.exists()
+    assert [n for n in os.listdir(str(parent)) if n.startswith(".profiles-project-")]
+    again = ansible.playbook([_project_task(str(project), str(site))])[0]
+    assert not again.get("failed") and again["created"], again
+    assert sorted(os.listdir(str(parent))) == ["analytics", "other-notes.txt"]
+    TOTALS.faults_converged += 1
