@@ -169,3 +169,41 @@ def test_no_secret_in_any_output(row, mode, make_warehouse, scanner, server_log,
 
 def secret_in(scanner, label, text):
     return scanner.values[label] in text
+
+
+def _scram_matches(verifier, password):
+    """Whether a SCRAM-SHA-256 verifier (RFC 5803 form, as PostgreSQL stores it) was made from
+    ``password``: recomputed here from its salt and iteration count (ASCII passwords need no
+    SASLprep)."""
+    import base64
+    import hashlib
+    import hmac
+    method, rest = verifier.split("$", 1)
+    iterations_salt, keys = rest.split("$")
+    iterations, salt = iterations_salt.split(":")
+    stored_key, server_key = keys.split(":")
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode(), base64.b64decode(salt), int(iterations))
+    client_key = hmac.new(salted, b"Client Key", hashlib.sha256).digest()
+    return (method == "SCRAM-SHA-256"
+            and base64.b64encode(hashlib.sha256(client_key).digest()).decode() == stored_key
+            and base64.b64encode(hmac.new(salted, b"Server Key", hashlib.sha256).digest()).decode() == server_key)
+
+
+@pytest.mark.parametrize("row", [r for r in WAREHOUSES if r.libpq], ids=[r.name for r in WAREHOUSES if r.libpq])
+def test_the_server_stores_what_was_computed_client_side(ansible, make_warehouse, row, scanner):
+    """PostgreSQL stores the SCRAM verifier computed where the module ran (and the principal
+    logs in with the password); the Redshift form is Redshift's documented MD5 string."""
+    import hashlib
+    import psycopg2
+    info = make_warehouse(row)
+    principal = "stored_" + info["dbname"][-8:]
+    password = scanner.new("stored")
+    result = ansible.module("profiles_grants", row.grants_args(info, principal, principal_password=password))
+    assert not result.get("failed"), result
+    stored = info["run"]("SELECT rolpassword FROM pg_authid WHERE rolname = %s", (principal,))[0][0]
+    if row.name == "postgres":
+        assert _scram_matches(stored, password) and not _scram_matches(stored, password + "x")
+        psycopg2.connect(host=info["host"], port=info["port"], dbname=info["dbname"], user=principal,
+                         password=password).close()
+    else:
+        assert stored == "md5" + hashlib.md5((password + principal).encode()).hexdigest()
