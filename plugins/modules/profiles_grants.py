@@ -393,7 +393,7 @@ attempts:
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import registry
-from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import GrantsError, build_desired, run
+from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import GrantsError
 
 
 def argument_spec():
@@ -436,18 +436,10 @@ def main():
     import_error = adapter_class.client_import_error()
     if import_error:
         module.fail_json(msg=missing_required_lib(adapter_class.PIP_PACKAGE), exception=import_error)
-    adapter = None
     try:
-        adapter = registry.adapter_for(module.params)
-        # Every option is checked before anything is sent to the warehouse.
-        build_desired(module.params, adapter)
-        adapter.connect()
-        result = run(adapter, module.params, module.check_mode)
+        result = registry.execute(module.params, module.check_mode)
     except GrantsError as exc:
         module.fail_json(msg=str(exc), changed=False)
-    finally:
-        if adapter is not None:
-            adapter.close()
     module.exit_json(**result)
 
 

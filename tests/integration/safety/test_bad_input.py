@@ -1,12 +1,14 @@
-"""Malformed input to the three modules and to the roles, table-driven, through the real
-ansible-playbook: every case must end in a failure whose message names the option (or role
-variable) and says what to change, never a traceback, and must leave nothing written or
-half-written: the warehouse catalog, each case's own directory and the temporary directory are
-compared before and after.
+"""Malformed input to the three modules and to the roles, table-driven: every case must end in a
+failure whose message names the option (or role variable) and says what to change, never a
+traceback, and must leave nothing written or half-written: the warehouse's state, each case's own
+directory and the temporary directory are compared before and after.
 
-Cases run in batches (one playbook per table, a block/rescue per case that records what failed),
-so a hundred cases cost a few ansible-playbook start-ups, not a hundred. Warehouse cases run once
-per row of safety_helpers.WAREHOUSES; a warehouse that lands later gets them by adding its row."""
+profiles_siteconfig, profiles_project and the roles run through the real ansible-playbook in
+batches (one playbook per table, a block/rescue per case that records what failed), so a hundred
+cases cost a few ansible-playbook start-ups, not a hundred. profiles_grants cases run once per row
+of safety_helpers.WAREHOUSES (a warehouse that lands later gets them by adding its row), through
+the module's own argument spec and registry.execute in this process: the warehouses' client
+libraries take seconds to import, which a run per case would pay again and again."""
 import os
 import re
 import subprocess
@@ -382,8 +384,27 @@ def _suite_tmp(tmp_path):
     return str(path)
 
 
+def _grants_in_process(args):
+    """profiles_grants without an ansible-playbook per case: its argument spec validated as
+    AnsibleModule validates it (the first error is the message), then registry.execute as the
+    module's main() calls it. Returns the failure record, or None when the input was accepted;
+    anything else raised (a traceback) fails the test. The real module runs through
+    ansible-playbook on every warehouse's failure paths in test_secrets.py."""
+    from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+    from ansible_collections.rudderstack.profiles.plugins.modules import profiles_grants
+    from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import model, registry
+    validation = ArgumentSpecValidator(profiles_grants.argument_spec()).validate(args)
+    message = validation.errors.msg if validation.error_messages else None
+    if message is None:
+        try:
+            registry.execute(validation.validated_parameters, False)
+        except model.GrantsError as exc:
+            message = str(exc)
+    return None if message is None else {"msg": message, "exception": "", "module_stderr": ""}
+
+
 @pytest.mark.parametrize("row", WAREHOUSES, ids=[r.name for r in WAREHOUSES])
-def test_grants_bad_input(ansible, make_warehouse, row, tmp_path, closed_port):
+def test_grants_bad_input(make_warehouse, row, tmp_path, closed_port):
     info = make_warehouse(row)
     junk = tmp_path / "root.crt"
     junk.write_text("not a certificate\n")
@@ -393,22 +414,20 @@ def test_grants_bad_input(ansible, make_warehouse, row, tmp_path, closed_port):
         cases = [c for c in cases if c["id"] != "option of another warehouse"]
 
     def build(c):
-        base = row.grants_args(info, "bad_%s" % re.sub(r"\W", "_", c["id"])[:40])
+        base = row.grants_args(info, "bad_%s" % re.sub(r"\W", "_", c["id"]).lower()[:40])
         base.update(closed_port=closed_port, junk_file=str(junk),
                     foreign_option=dict(base, **{foreign or "x": {"int": 1, "bool": True}.get(
                         (entry or {}).get("type"), "x")}))
         args = c["args"](base)
         for key in ("closed_port", "junk_file", "foreign_option"):
             args.pop(key, None)
-        return {"rudderstack.profiles.profiles_grants": args}
+        return args
 
     before = row.snapshot(info)
-    tmpdir = _suite_tmp(tmp_path)
-    records = _run_batch(ansible, cases, build, env={"TMPDIR": tmpdir})
+    records = dict((c["id"], _grants_in_process(build(c))) for c in cases)
     changes = catalog_changes(before, row.snapshot(info))
     _judge(cases, records, lambda c: [], wording=row.libpq or row.name == "databricks")
     assert changes == [], "a rejected run changed the warehouse: %s" % changes
-    assert os.listdir(tmpdir) == []
 
 
 @pytest.fixture

@@ -86,12 +86,8 @@ def test_forced_race_the_loser_rereads_and_converges(make_warehouse, row, scenar
     for args in arg_sets:
         held = privileges(info, args["principal"])
         assert "USAGE ON SCHEMA website_eventstream" in held and "SELECT ON TABLE website_eventstream.tracks" in held
-        settled = _adapter(args)
-        try:
-            from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import model
-            assert model.run(settled, args, True)["changed"] is False
-        finally:
-            settled.close()
+        from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import registry
+        assert registry.execute(args, True)["changed"] is False
         TOTALS.races_converged += 1
 
 
@@ -104,9 +100,9 @@ def test_two_playbooks_at_once(ansible, make_warehouse, row):
     runs = [BackgroundPlaybook(ansible, [grants_task(args)], name="run%d" % i) for i, args in enumerate(arg_sets)]
     results = [run.results()[0] for run in runs]
     assert not [r for r in results if r.get("failed")], [r.get("msg") for r in results]
+    from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import registry
     for args in arg_sets:
-        again = ansible.module("profiles_grants", args, check=True)
-        assert again["changed"] is False, again
+        assert registry.execute(args, True)["changed"] is False
         assert "SELECT ON TABLE website_eventstream.tracks" in privileges(info, args["principal"])
         TOTALS.races_converged += 1
 

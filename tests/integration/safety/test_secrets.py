@@ -77,7 +77,10 @@ def _tasks(row, info, scanner, folder):
     snowflake = {"path": site, "connection": "sf", "warehouse": "snowflake", "account": "xy12345",
                  "snowflake_warehouse": "wh", "dbname": "db", "role": "r", "user": "u", "schema": "s",
                  "private_key": "{{ vault_pem }}", "private_key_passphrase": secret["passphrase"]}
-    tasks = [(name, "profiles_grants", args) for name, args in grants_tasks] + [
+    tasks = [(name, "profiles_grants", args) for name, args in grants_tasks]
+    if row is not WAREHOUSES[0]:   # the files' modules do not depend on the warehouse row
+        return _as_tasks(tasks)
+    tasks += [
         ("siteconfig: postgres", "profiles_siteconfig", {
             "path": site, "connection": "pg", "warehouse": "postgres", "host": pg["host"], "port": pg["port"],
             "dbname": pg["dbname"], "user": principal, "password": secret["principal"], "schema": "rs_profiles",
@@ -110,6 +113,10 @@ def _tasks(row, info, scanner, folder):
                 "path": os.path.join(folder, "project2"), "connection": "pg", "siteconfig_path": site,
                 "pb_path": os.path.join(folder, "no-pb")}),
         ]
+    return _as_tasks(tasks)
+
+
+def _as_tasks(tasks):
     return [{"name": name, "rudderstack.profiles." + module: dict((k, v) for k, v in args.items() if v is not None),
              "ignore_errors": True} for name, module, args in tasks]
 
@@ -156,12 +163,13 @@ def test_no_secret_in_any_output(row, mode, make_warehouse, scanner, server_log,
     # (and its backups) hold the connection secrets; nothing else may.
     keep = set([os.path.join(folder, "ca.crt"), os.path.join(folder, "bad.p8"), os.path.join(folder, "wrong-key.json"),
                 site, secrets_file])
-    keep.update(os.path.join(folder, ".pb", f) for f in os.listdir(os.path.join(folder, ".pb"))
-                if f.startswith("siteconfig.yaml.")) if os.path.isdir(os.path.join(folder, ".pb")) else None
+    if os.path.isdir(os.path.join(folder, ".pb")):
+        keep.update(os.path.join(folder, ".pb", f) for f in os.listdir(os.path.join(folder, ".pb"))
+                    if f.startswith("siteconfig.yaml."))
     leaks += scanner.scan_tree(folder, skip=keep)
     leaks += scanner.scan_tree(tmpdir)
     assert leaks == [], "\n".join("%s in %s: ...%s..." % leak for leak in leaks)
-    if mode == "normal":
+    if mode == "normal" and row is WAREHOUSES[0]:
         with open(site) as handle:   # the scan would have seen them: they exist, in the right place
             text = handle.read()
         assert secret_in(scanner, "rotated", text) and secret_in(scanner, "token", text)
