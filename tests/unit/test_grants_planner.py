@@ -6,6 +6,7 @@ from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model 
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.postgres import PostgresAdapter
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.registry import ADAPTERS
 
+
 class OfflinePostgres(PostgresAdapter):
     """No server here: libpq's SCRAM verifier needs a connection, so a stand-in value marks
     where the verifier goes (the integration tests check the real one on the server)."""

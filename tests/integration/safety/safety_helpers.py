@@ -23,7 +23,7 @@ import psycopg2.extensions
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "grants"))
 
-from grants_helpers import APPLICATION_NAME, REDSHIFT_MODEL, ServerLog, run_sql  # noqa: E402,F401  (tests/integration/grants)
+from grants_helpers import APPLICATION_NAME, REDSHIFT_MODEL, run_sql  # noqa: E402  (tests/integration/grants)
 from safety_totals import TOTALS  # noqa: E402  (tests/, on sys.path through tests/conftest.py)
 
 BIN = os.path.dirname(sys.executable)
@@ -62,12 +62,12 @@ class SecretScanner:
         TOTALS.bytes += len(text)
         leaks = []
         for label, value in sorted(self.values.items()):
-            for needle in {value, value[:12], value[-12:]}:
+            for needle in (value, value[:12], value[-12:]):
                 at = text.find(needle)
                 if at >= 0:
                     leaks.append((label, source, text[max(0, at - 80):at + len(needle) + 40]))
                     break
-        TOTALS.leaks.extend((label, src) for label, src, _ in leaks)
+        TOTALS.leaks.extend((label, src) for label, src, dummy in leaks)
         return leaks
 
     def scan_file(self, path, source=None):

@@ -15,7 +15,6 @@ import subprocess
 import sys
 
 import pytest
-import yaml
 
 from safety_helpers import (WAREHOUSES, catalog_changes, snapshot_changes, tree_snapshot)
 from safety_totals import TOTALS
@@ -360,9 +359,9 @@ def _judge(cases, records, untouched, wording=True):
         crash += ["traceback in msg"] if "Traceback" in text or "MODULE FAILURE" in text else []
         changes = untouched(c)
         if missing or crash or changes:
-            problems.append("%s: message %r lacks %s%s%s" % (c["id"], text, missing,
-                                                            "; crashed: %s" % crash if crash else "",
-                                                            "; changed: %s" % changes if changes else ""))
+            problems.append("%s: message %r lacks %s%s%s" % (
+                c["id"], text, missing, "; crashed: %s" % crash if crash else "",
+                "; changed: %s" % changes if changes else ""))
         else:
             TOTALS.bad_inputs_clean += 1
     assert not problems, "\n".join(problems)

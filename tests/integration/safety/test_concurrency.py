@@ -131,8 +131,8 @@ def test_two_writers_of_one_siteconfig_keep_both_connections(ansible, tmp_path):
                     "                type: postgres\n                schema: s\n")
     mark = str(tmp_path / "a-is-moving")
     TOTALS.races += 2
-    a = BackgroundPlaybook(ansible, [_site_task(str(path), "a", fault_environment("siteconfig.yaml", "sleep:6",
-                                                                                   mark=mark))], name="a")
+    holding = fault_environment("siteconfig.yaml", "sleep:6", mark=mark)
+    a = BackgroundPlaybook(ansible, [_site_task(str(path), "a", holding)], name="a")
     wait_for(lambda: os.path.exists(mark), timeout=120, what="writer A to reach its move")
     start = time.monotonic()
     b = BackgroundPlaybook(ansible, [_site_task(str(path), "b")], name="b")

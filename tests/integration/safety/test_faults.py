@@ -63,10 +63,10 @@ def _hold_tracks(info):
 
 FAULTS = {
     # what is done to the run while it waits, and the words its failure must contain
-    "statement fails": ("SELECT pg_cancel_backend(%s)", ["failed and the whole run was rolled back",
-                                                        "canceling statement due to user request"]),
-    "connection dropped": ("SELECT pg_terminate_backend(%s)", ["failed and the whole run was rolled back",
-                                                              "terminat"]),
+    "statement fails": ("SELECT pg_cancel_backend(%s)",
+                        ["failed and the whole run was rolled back", "canceling statement due to user request"]),
+    "connection dropped": ("SELECT pg_terminate_backend(%s)",
+                           ["failed and the whole run was rolled back", "terminat"]),
     "run killed": (None, []),
 }
 
@@ -150,7 +150,7 @@ class SilentEndpoint:
             self.thread.start()
         else:
             self.sock.listen(0)
-            for _ in range(3):  # fill the accept queue
+            for dummy in range(3):  # fill the accept queue
                 filler = socket.socket()
                 filler.setblocking(False)
                 try:
@@ -163,7 +163,7 @@ class SilentEndpoint:
     def _accept(self):
         while True:
             try:
-                conn, _ = self.sock.accept()
+                conn, dummy = self.sock.accept()
             except OSError:
                 return
             self.held.append(conn)

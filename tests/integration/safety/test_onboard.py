@@ -13,7 +13,6 @@ siteconfig, and the server log (log_statement=all) are scanned for every secret 
 appear. The siteconfig is 0600 in a 0700 directory."""
 import json
 import os
-import platform
 import stat
 import subprocess
 

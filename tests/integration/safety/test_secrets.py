@@ -12,7 +12,6 @@ import pytest
 import yaml
 
 from safety_helpers import WAREHOUSES, run_verbose_playbook
-from safety_totals import TOTALS
 
 PB_BIN = os.environ.get("PB_BIN")
 PEM = "-----BEGIN PRIVATE KEY-----\n%s\n-----END PRIVATE KEY-----\n"
