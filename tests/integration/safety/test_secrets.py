@@ -124,8 +124,18 @@ SECRETS = ["principal", "rotated", "wrong", "ca_file", "key_file", "private_key"
            "nested"]
 
 
-@pytest.mark.parametrize("mode", ["normal", "check+diff"])
-@pytest.mark.parametrize("row", WAREHOUSES, ids=[r.name for r in WAREHOUSES])
+def _scans():
+    """(row, mode) pairs: every row in normal mode; in check + diff mode the rows whose
+    principals have passwords (the planned statements carry them) and the first row (which also
+    runs the file modules). The others' check-mode output differs only by the plan."""
+    from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import registry
+    pairs = [(row, "normal") for row in WAREHOUSES]
+    pairs += [(row, "check+diff") for row in WAREHOUSES
+              if row is WAREHOUSES[0] or registry.ADAPTERS[row.name].PASSWORDS]
+    return pairs
+
+
+@pytest.mark.parametrize("row, mode", _scans(), ids=["%s-%s" % (r.name, m) for r, m in _scans()])
 def test_no_secret_in_any_output(row, mode, make_warehouse, scanner, server_log, collections_path, tmp_path):
     for label in SECRETS:
         scanner.new(label)
