@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds what the molecule scenarios need, on a fresh Debian machine without a Docker registry:
-#  - /etc/containers/containers.conf (runc, ulimits) if missing (FACTS.md: rootful podman here),
+#  - /etc/containers/containers.conf (runc, ulimits) if missing (docs/testing.md: rootful podman),
 #  - Debian bookworm and trixie images made with debootstrap (what a laptop has: python3, sudo,
 #    git, curl, CA certificates incl. this machine's extra CAs; python3-packaging for the pip
 #    module under ansible-core 2.19),

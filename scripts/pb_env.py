@@ -3,7 +3,7 @@
     eval "$(python3 scripts/pb_env.py)"
 
 The one definition is PB_ENV in plugins/module_utils/pb_cli.py (what the modules use, and what
-the profiles_cli role reads through the pb_environment lookup), whose comment says why."""
+the profiles_cli role reads through the pb_environment lookup); docs/pb-quirks.md says why."""
 import importlib.util
 import os
 import shlex

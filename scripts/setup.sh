@@ -41,7 +41,7 @@ fi
 (eval "$("$PY" scripts/pb_env.py)"; .venv-pb/bin/pb version | sed -n 1p)
 
 # ansible-test creates venvs without pip and tries to download get-pip.py from a host this
-# machine cannot reach; this stand-in bootstraps pip from ensurepip instead (FACTS.md).
+# machine cannot reach; this stand-in bootstraps pip from ensurepip instead (docs/testing.md).
 GET_PIP=~/.ansible/test/cache/get_pip_24_2.py
 if [ ! -f "$GET_PIP" ]; then
   mkdir -p "$(dirname "$GET_PIP")"

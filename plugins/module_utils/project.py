@@ -23,6 +23,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import contextlib
 import copy
 import os
 import re
@@ -35,6 +36,7 @@ except ImportError:  # reported by the module with missing_required_lib
     yaml = None
 
 from ansible_collections.rudderstack.profiles.plugins.module_utils import pb_cli
+from ansible_collections.rudderstack.profiles.plugins.module_utils.atomic_write import write_atomic
 from ansible_collections.rudderstack.profiles.plugins.module_utils import siteconfig
 
 PROJECT_FILE = "pb_project.yaml"
@@ -338,23 +340,6 @@ def _read(path):
         return f.read()
 
 
-def _write_atomic(path, text, move_file=os.rename):
-    """Write ``text`` to a temporary file beside ``path`` and move it over ``path`` with
-    ``move_file`` (the module passes AnsibleModule.atomic_move: SELinux context, fallbacks)."""
-    folder = os.path.dirname(path)
-    mode = os.stat(path).st_mode & 0o7777 if os.path.exists(path) else 0o644
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.chmod(tmp, mode)
-        move_file(tmp, path)
-    except Exception:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def apply_settings(project_dir, settings, write=True, move_file=os.rename):
     """Edit the managed settings in ``project_dir``; return the changed files (relative)."""
     changed = []
@@ -369,7 +354,7 @@ def apply_settings(project_dir, settings, write=True, move_file=os.rename):
         if new != old:
             changed.append(rel)
             if write:
-                _write_atomic(path, new, move_file)
+                write_atomic(path, new, move_file=move_file)
     return changed
 
 
@@ -380,12 +365,17 @@ def schema_version(project_dir):
     return value
 
 
-def remove_migration_link(project_dir):
-    """Remove pb migrate's ``original_project_folder`` if it is a symlink to the project itself
+def has_migration_link(project_dir):
+    """Whether pb migrate's ``original_project_folder`` is a symlink to the project itself
     (pb leaves it as a "backup" that is no backup and makes the tree recursive)."""
     link = os.path.join(project_dir, MIGRATION_LINK)
-    if os.path.islink(link) and os.path.realpath(link) == os.path.realpath(project_dir):
-        os.unlink(link)
+    return os.path.islink(link) and os.path.realpath(link) == os.path.realpath(project_dir)
+
+
+def remove_migration_link(project_dir):
+    """Remove that symlink; return whether there was one."""
+    if has_migration_link(project_dir):
+        os.unlink(os.path.join(project_dir, MIGRATION_LINK))
         return True
     return False
 
@@ -550,49 +540,65 @@ class ProjectTask:
                             diff={"before": {}, "after": after})
 
     def _run_existing(self):
+        """Migrate, edit the settings and lint an existing project.
+
+        Where the steps run (``_workspace``): in the project itself; in check mode, on a scratch
+        copy when pb has to run (pb migrates and lints files, so the copy shows what would
+        change); in check mode without pb, nowhere: the settings edits are computed, not written.
+        """
         before = read_settings(self.path, self.settings)
-        needs_pb = self.migrate or self.lint
-        if needs_pb and self.check_mode:
-            try:
-                self.pb()
-            except ProjectError as exc:
-                # e.g. a dry run before the pb CLI is installed: plan the settings anyway
-                self.warnings.append("check mode: migrate/lint skipped: %s" % exc)
-                self.migrate = self.lint = needs_pb = False
-        scratch_root = None
-        work = self.path
+        if self.check_mode and (self.migrate or self.lint):
+            self._skip_pb_steps_without_pb()
         plan = []
-        try:
-            if self.check_mode and needs_pb:
-                # Run migrate / lint on a scratch copy so check mode sees the would-be project.
-                scratch_root, work = _scratch_copy(self.path)
-            migrated, link_removed = (None, False)
-            if self.migrate:
-                migrated, link_removed = self.migrate_project(work)
-                if migrated:
-                    plan.append("pb migrate auto --inplace (schema_version %(from)d -> %(to)d)" % migrated)
-                if link_removed or (scratch_root and os.path.islink(os.path.join(self.path, MIGRATION_LINK))
-                                    and os.path.realpath(os.path.join(self.path, MIGRATION_LINK))
-                                    == os.path.realpath(self.path)):
-                    link_removed = True
-                    plan.append("remove the self-pointing %s symlink" % MIGRATION_LINK)
-            files = apply_settings(work, self.settings, write=bool(scratch_root) or not self.check_mode,
-                                   move_file=self.move_file)
+        with self._workspace() as (work, write):
+            migrated, link_removed = self._migrate(work, plan)
+            files = apply_settings(work, self.settings, write=write, move_file=self.move_file)
             files = sorted(set(files) | set(self.migrated_files))
             if files:
                 plan.append("edit managed settings in %s" % ", ".join(files))
-            after = read_settings(work, self.settings) if (scratch_root or not self.check_mode) \
-                else self._predict(before)
+            after = read_settings(work, self.settings) if write else self._predict(before)
             lint = self.lint_project(work) if self.lint else None
-        finally:
-            if scratch_root:
-                shutil.rmtree(scratch_root, ignore_errors=True)
         changed = bool(files or migrated or link_removed)
         result = self._result(changed=changed, files=files, migrated=migrated, lint=lint, settings=after,
                               plan=plan)
         if changed:
             result["diff"] = {"before": before, "after": after}
         return result
+
+    def _skip_pb_steps_without_pb(self):
+        """A dry run before the pb CLI is installed still plans the settings."""
+        try:
+            self.pb()
+        except ProjectError as exc:
+            self.warnings.append("check mode: migrate/lint skipped: %s" % exc)
+            self.migrate = self.lint = False
+
+    @contextlib.contextmanager
+    def _workspace(self):
+        """(folder the steps run in, whether edits are written there)."""
+        if not self.check_mode:
+            yield self.path, True
+        elif self.migrate or self.lint:
+            scratch_root, scratch = _scratch_copy(self.path)
+            try:
+                yield scratch, True
+            finally:
+                shutil.rmtree(scratch_root, ignore_errors=True)
+        else:
+            yield self.path, False
+
+    def _migrate(self, work, plan):
+        """Migrate ``work``; (migration or None, whether the self-pointing link goes away)."""
+        if not self.migrate:
+            return None, False
+        migrated, link_removed = self.migrate_project(work)
+        if work != self.path:  # the scratch copy leaves the link out: it goes if the project has it
+            link_removed = link_removed or has_migration_link(self.path)
+        if migrated:
+            plan.append("pb migrate auto --inplace (schema_version %(from)d -> %(to)d)" % migrated)
+        if link_removed:
+            plan.append("remove the self-pointing %s symlink" % MIGRATION_LINK)
+        return migrated, link_removed
 
     def _predict(self, before):
         after = dict(before)

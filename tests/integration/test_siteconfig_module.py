@@ -291,3 +291,48 @@ def test_symlinked_siteconfig_is_updated_in_place(run, home, tmp_path):
     data = yaml.safe_load(real.read_text())
     assert sorted(data["connections"]) == ["conn_a", "conn_b", "conn_c"]
     assert mode(str(real)) == 0o600
+
+
+TRICKY_PASSWORDS = ["0b101", "0777", "1e400", "2024-02-30", "2024-01-01 10:00:00", "<<", "yes", "0bad"]
+
+
+def test_pb_reads_back_quoted_and_plain_values_as_written(run, home, pg, pg_connect, pb_bin, tmp_path):
+    """pb, logging in with each password as the module wrote it (quoted where yaml.v3 would read
+    another type, plain otherwise), proves it reads back the same text."""
+    cur = pg_connect().cursor()
+    cur.execute("DROP ROLE IF EXISTS tricky_pb")
+    cur.execute("CREATE ROLE tricky_pb LOGIN SUPERUSER")  # pb validate access checks privileges too
+    cur.execute("CREATE SCHEMA IF NOT EXISTS tricky_out AUTHORIZATION tricky_pb")
+    siteconfig = os.path.join(home, ".pb", "siteconfig.yaml")
+    env = dict(os.environ, HOME=home, **PB_ENV)
+    project = str(tmp_path / "proj")
+
+    def write_and_validate(password):
+        cur.execute("ALTER ROLE tricky_pb PASSWORD %s", (password,))
+        result = run(dict(connection="tricky", warehouse="postgres", host=pg["host"], port=pg["port"],
+                          dbname=pg["dbname"], user="tricky_pb", password=password, schema="tricky_out",
+                          sslmode="disable"))
+        assert not result.get("failed"), result
+        if not os.path.exists(project):
+            init = subprocess.run([pb_bin, "init", "pb-project", "-o", project, "-n", "tricky", "-c", siteconfig],
+                                  env=env, capture_output=True, text=True, timeout=120, check=False)
+            assert init.returncode == 0, init.stdout + init.stderr
+        return subprocess.run([pb_bin, "validate", "access", "-c", siteconfig], cwd=project, env=env,
+                              capture_output=True, text=True, timeout=120, check=False)
+
+    for password in TRICKY_PASSWORDS:
+        proc = write_and_validate(password)
+        with open(siteconfig) as handle:
+            line = [row for row in handle if row.strip().startswith("password:")][0]
+        assert proc.returncode == 0, (password, line, proc.stdout[-1500:], proc.stderr[-1500:])
+    # Not vacuous: the same password written plain where yaml.v3 reads a number fails.
+    write_and_validate("0b101")
+    with open(siteconfig) as handle:
+        text = handle.read()
+    assert 'password: "0b101"' in text
+    with open(siteconfig, "w") as handle:
+        handle.write(text.replace('password: "0b101"', "password: 0b101"))
+    proc = subprocess.run([pb_bin, "validate", "access", "-c", siteconfig], cwd=project, env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode != 0, proc.stdout[-1500:]
+    shutil.rmtree(project, ignore_errors=True)

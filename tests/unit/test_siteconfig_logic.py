@@ -154,9 +154,10 @@ def test_load_empty_file_is_empty(tmp_path):
 
 def test_load_reads_scalars_like_pb(tmp_path):
     data = sc.parse_siteconfig("a: no\nb: yes\nc: 0777\nd: 2024-01-02\ne: 5439\nf: true\ng: ~\n"
-                               "h: 0x1F\ni: 1.5\n")
-    assert data == {"a": "no", "b": "yes", "c": 777, "d": "2024-01-02", "e": 5439, "f": True,
-                    "g": None, "h": 31, "i": 1.5}
+                               "h: 0x1F\ni: 1.5\nj: 1e400\nk: 0b101\nl: <<\nm: 1_000\n")
+    # yaml.v3 reads 0777 as octal (Go's ParseInt with base 0), 1e400 as text (out of range)
+    assert data == {"a": "no", "b": "yes", "c": 511, "d": "2024-01-02", "e": 5439, "f": True,
+                    "g": None, "h": 31, "i": 1.5, "j": "1e400", "k": 5, "l": "<<", "m": 1000}
     # and strings that only look like other types are written back quoted
     text = sc.render_siteconfig(dict(data, connections={}))
     assert 'a: "no"' in text and 'd: "2024-01-02"' in text

@@ -7,14 +7,26 @@ from siteconfig_loader import load
 
 sc = load()
 
+
+def lossless(text):
+    """Text that yaml.v3 (and so pb) writes in a form that reads back as the same text. Two
+    forms do not, and the emitter keeps them because pb writes them (docs/pb-quirks.md): a
+    literal block whose value starts with a line break loses that break, and LS/PS written raw
+    inside quotes or blocks read back as line breaks."""
+    if "\u2028" in text or "\u2029" in text:
+        return False
+    return not ("\n" in text and text[:1] in "\r\n\x85")
+
+
 # Any text YAML can carry (no surrogates; NUL and other controls included: they get escaped).
-TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
+TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40).filter(lossless)
 TRICKY = st.sampled_from(["", " ", "yes", "No", "0777", "1e5", "1:20", "- a", "a: b", "#x", "x #y",
-                          "'", '"', "\\", "\t", "a\n", "a\n\n", "\n", " a\nb", "a \nb", "null",
-                          "~", "2024-01-01", "@at", "`", "a\r\nb", "\u2028", "\x85", "---", "..."])
+                          "'", '"', "\\", "\t", "a\n", "a\n\n", " a\nb", "a \nb", "null",
+                          "~", "2024-01-01", "@at", "`", "a\r\nb", "\x85", "---", "...", "<<",
+                          "0bad", "1e400", "2024-02-30", "a\tb\nc"])
 VALUE = st.one_of(TEXT, TRICKY, st.integers(-2 ** 40, 2 ** 40), st.booleans(), st.none())
 NAME = st.one_of(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1,
-                         max_size=12), TRICKY.filter(bool))
+                         max_size=12).filter(lossless), TRICKY.filter(bool))
 
 
 @settings(max_examples=300, deadline=None)

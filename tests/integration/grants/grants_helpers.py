@@ -56,7 +56,7 @@ CREATE VIEW redshift_model.svv_language_privileges AS
     FROM pg_language l CROSS JOIN LATERAL aclexplode(l.lanacl) a LEFT JOIN pg_roles r ON r.oid = a.grantee;
 GRANT USAGE ON SCHEMA redshift_model TO PUBLIC;
 GRANT SELECT ON ALL TABLES IN SCHEMA redshift_model TO PUBLIC;  -- Redshift: visible to all users
--- Stand-in for Redshift's plpythonu (FACTS.md): trusted, and PUBLIC's default USAGE removed so a
+-- Stand-in for Redshift's plpythonu (docs/testing.md): trusted, and PUBLIC's default USAGE removed so a
 -- check cannot pass through PUBLIC.
 CREATE TRUSTED LANGUAGE plpythonu HANDLER plpgsql_call_handler;
 REVOKE USAGE ON LANGUAGE plpythonu FROM PUBLIC;
