@@ -29,11 +29,9 @@ WIDTH = 110
 
 def _options_module():
     """siteconfig_options, imported as the collection module it is."""
-    import tempfile
-    root = tempfile.mkdtemp(prefix="collection-ns-")
-    os.makedirs(os.path.join(root, "ansible_collections", "rudderstack"))
-    os.symlink(ROOT, os.path.join(root, "ansible_collections", "rudderstack", "profiles"))
-    sys.path.insert(0, root)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from collection_path import make_importable
+    make_importable()
     from ansible_collections.rudderstack.profiles.plugins.module_utils import siteconfig_options
     return siteconfig_options
 

@@ -11,7 +11,6 @@ DESIRED_OPTIONS, PRINCIPAL_TYPES, PIP_PACKAGE). Derived:
 """
 import os
 import sys
-import tempfile
 
 import yaml
 
@@ -34,14 +33,10 @@ def _dump(data):
 
 
 def _registry():
-    try:
-        from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import registry
-    except ImportError:  # run from a plain checkout: make it importable as the collection
-        root = tempfile.mkdtemp(prefix="collection-ns-")
-        os.makedirs(os.path.join(root, "ansible_collections", "rudderstack"))
-        os.symlink(REPO, os.path.join(root, "ansible_collections", "rudderstack", "profiles"))
-        sys.path.insert(0, root)
-        from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import registry
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from collection_path import make_importable
+    make_importable()
+    from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import registry
     return registry
 
 

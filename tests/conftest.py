@@ -18,10 +18,9 @@ import local_postgres  # noqa: E402  (scripts/ is not a package)
 
 # Make this checkout importable as ansible_collections.rudderstack.profiles, so unit tests import
 # module_utils the way the modules do.
-_NAMESPACE_ROOT = tempfile.mkdtemp(prefix="collection-ns-")
-os.makedirs(os.path.join(_NAMESPACE_ROOT, "ansible_collections", "rudderstack"))
-os.symlink(REPO, os.path.join(_NAMESPACE_ROOT, "ansible_collections", "rudderstack", "profiles"))
-sys.path.insert(0, _NAMESPACE_ROOT)
+from collection_path import make_importable  # noqa: E402  (scripts/)
+
+make_importable()
 
 BIN = os.path.dirname(sys.executable)
 
