@@ -109,6 +109,8 @@ class Host:
             "profiles_cli_rudderstack_version": _pb_version(),
             "profiles_cli_pycorelib": False,
             "profiles_cli_pip_ca_bundle": "/etc/ssl/certs/ca-certificates.crt",
+            # the same, in the fleet work's one pip settings dictionary (whichever the roles read)
+            "profiles_pip_settings": {"ca_bundle": "/etc/ssl/certs/ca-certificates.crt"},
             "profiles_connection_name": "safety_pg",
             "profiles_connection_settings": {
                 "host": info["host"], "port": info["port"], "dbname": info["dbname"], "user": principal,
@@ -213,6 +215,9 @@ def test_converge_then_check_changes_nothing(host):
     TOTALS.check_runs += 1
     TOTALS.check_changes.extend(host.converged_changes)
     assert host.converged_changes == []
+    # The check run linted and migrated a copy of the project in TMPDIR, and removed it (what
+    # stays is pb's own cache of its graph renderer, created by any pb command).
+    assert set(os.listdir(host.tmp)) <= {"go-graphviz"}, os.listdir(host.tmp)
 
 
 def test_siteconfig_is_private(host):
