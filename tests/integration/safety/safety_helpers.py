@@ -529,10 +529,6 @@ def blocked_backend(conn, dbname, timeout=60):
     return wait_for(find, timeout=timeout, what="the grants session to wait for a lock")
 
 
-def dump(obj):
-    return json.dumps(obj, indent=1, sort_keys=True, default=str)[:6000]
-
-
 def pb_virtualenv_site_packages(pb_bin):
     """site-packages of the virtualenv that holds the real pb (.venv-pb)."""
     venv = os.path.dirname(os.path.dirname(os.path.realpath(pb_bin)))
