@@ -130,3 +130,13 @@ def ansible(collections_path, tmp_path):
 
 def dedent(text):
     return textwrap.dedent(text).lstrip("\n")
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The safety suite's totals (tests/safety_totals.py), quoted in the README."""
+    from safety_totals import TOTALS
+    lines = TOTALS.lines()
+    if lines:
+        terminalreporter.section("rudderstack.profiles safety totals")
+        for line in lines:
+            terminalreporter.write_line(line)

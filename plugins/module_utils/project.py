@@ -36,10 +36,11 @@ except ImportError:  # reported by the module with missing_required_lib
     yaml = None
 
 from ansible_collections.rudderstack.profiles.plugins.module_utils import pb_cli
-from ansible_collections.rudderstack.profiles.plugins.module_utils.atomic_write import write_atomic
+from ansible_collections.rudderstack.profiles.plugins.module_utils.atomic_write import locked, write_atomic
 from ansible_collections.rudderstack.profiles.plugins.module_utils import siteconfig
 
 PROJECT_FILE = "pb_project.yaml"
+STAGING_PREFIX = ".profiles-project-"   # pb init's staging folder beside the project
 INPUTS_FILE = os.path.join("models", "inputs.yaml")
 # What `pb init pb-project` (0.26) writes: reported as the plan in check mode.
 TEMPLATE_FILES = [PROJECT_FILE, INPUTS_FILE, os.path.join("models", "profiles.yaml"),
@@ -462,11 +463,20 @@ class ProjectTask:
                                % (self.connection, self.siteconfig, ", ".join(names) or "(none)"))
 
     def init_project(self):
-        """``pb init pb-project`` into a staging folder beside the target, then move it in place."""
+        """``pb init pb-project`` into a staging folder beside the target, then move it in place.
+        The parent's lock is held meanwhile, so a staging folder found under it was left by a run
+        that was killed: it is removed (it holds nothing but pb's template)."""
         parent = os.path.dirname(self.path)
         if not os.path.isdir(parent):
             os.makedirs(parent)
-        staging_root = tempfile.mkdtemp(prefix=".profiles-project-", dir=parent)
+        with locked(self.path):
+            for name in os.listdir(parent):
+                if re.match(r"^%s[a-z0-9_]{8}$" % re.escape(STAGING_PREFIX), name):
+                    shutil.rmtree(os.path.join(parent, name), ignore_errors=True)
+            return self._init_staged(parent)
+
+    def _init_staged(self, parent):
+        staging_root = tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=parent)
         try:
             staged = os.path.join(staging_root, "project")
             self.run_pb(["init", "pb-project", "-o", staged, "-n", self.connection, "-c", self.siteconfig])

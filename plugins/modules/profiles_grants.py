@@ -20,6 +20,9 @@ description:
     tables), computes a plan (to grant, to revoke, unchanged) and sends only the difference, all in
     one transaction where the warehouse has them (PostgreSQL, Redshift) - if any statement fails,
     nothing of the run is applied.
+  - Passwords never travel in clear text in a statement (so the server's statement log never shows
+    them) - on PostgreSQL the SCRAM-SHA-256 verifier is computed by libpq where the module runs and
+    sent instead, on Redshift the documented MD5 hash string.
   - Only explicit grants to the principal are counted; rights through PUBLIC or role membership
     are not. Privileges on objects the principal owns count as held and are never revoked.
   - On V(databricks) (Unity Catalog), the grants are read with the permissions API (every page) and
@@ -42,11 +45,11 @@ attributes:
 options:
   principal:
     description:
-      - The user or role that pb connects as (or that is granted to it).
+      - The user or role that pb connects as (or that is granted to it). A string.
       - On V(databricks), a user's e-mail, a group's name, or a service principal's application id
         or display name (compared as the application id the API returns). Databricks identities
         are never created by this module; they must exist.
-    type: str
+    type: raw
     required: true
   principal_password:
     description:
@@ -68,8 +71,8 @@ options:
     type: dict
     suboptions:
       name:
-        description: Schema name (case-sensitive, always quoted).
-        type: str
+        description: Schema name (a string; case-sensitive, always quoted).
+        type: raw
         required: true
       create:
         description: Create the schema if missing. If V(false), a missing schema fails the task.
@@ -116,8 +119,8 @@ options:
     default: []
     suboptions:
       name:
-        description: Schema name.
-        type: str
+        description: Schema name (a string).
+        type: raw
         required: true
       tables:
         description:
@@ -125,7 +128,7 @@ options:
           - An empty list grants only the schema privileges (for example USAGE on C(public),
             where PostgreSQL's C(pgcrypto) functions that pb calls usually live).
         type: list
-        elements: str
+        elements: raw
       privileges:
         description: Table privileges.
         type: list
@@ -151,7 +154,7 @@ options:
         creates the event tables.
       - Defaults to O(login_user).
     type: list
-    elements: str
+    elements: raw
   database_privileges:
     description:
       - Privileges on the connected database (O(login_db)).
@@ -167,7 +170,7 @@ options:
         C(pb validate access). AWS stops new Python UDFs, but the grant is still documented;
         set V([]) to skip it. Default for V(postgres) is none.
     type: list
-    elements: str
+    elements: raw
   mode:
     description:
       - V(append) only adds privileges.
@@ -184,6 +187,8 @@ options:
     choices: [present, absent]
     default: present
 notes:
+  - Names (of the principal, schemas, tables, owners and languages) must be strings; a list, number
+    or mapping given for a name is rejected, never turned into text that would become a name.
   - Names are always quoted and kept exactly as written; names the warehouse cannot store unchanged
     (NUL, too long, upper case on Redshift) are rejected with the option named.
   - On Redshift, state is read from C(pg_user), C(pg_namespace), C(pg_class) and the
@@ -375,24 +380,34 @@ read_round_trips:
   returned: always
   type: int
   sample: 1
+attempts:
+  description:
+    - Times the state was read and the plan applied. More than 1 when a concurrent run changed
+      the same objects first; the losing run was rolled back, read the state again and applied
+      what was still missing.
+  returned: always
+  type: int
+  sample: 1
 """
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import registry
-from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import GrantsError, run
+from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import GrantsError
 
 
 def argument_spec():
     spec = registry.argument_spec()
     spec.update(
-        principal=dict(type="str", required=True),
+        # Names are "raw": Ansible would turn a list or a number into text silently, and that text
+        # would become a role or schema name; model.validate_identifier rejects non-strings.
+        principal=dict(type="raw", required=True),
         principal_type=dict(type="str", choices=registry.principal_types()),
         principal_password=dict(type="str", no_log=True),
         update_password=dict(type="str", default="on_create", choices=["on_create", "always"],
                              no_log=False),
         output_schema=dict(type="dict", options=dict(
-            name=dict(type="str", required=True),
+            name=dict(type="raw", required=True),
             create=dict(type="bool", default=True),
             owned_by_principal=dict(type="bool", default=False),
             privileges=dict(type="list", elements="str", default=["ALL"]),
@@ -400,15 +415,15 @@ def argument_spec():
             future_tables=dict(type="bool", default=True),
         )),
         input_schemas=dict(type="list", elements="dict", default=[], options=dict(
-            name=dict(type="str", required=True),
-            tables=dict(type="list", elements="str"),
+            name=dict(type="raw", required=True),
+            tables=dict(type="list", elements="raw"),
             privileges=dict(type="list", elements="str", default=["SELECT"]),
             schema_privileges=dict(type="list", elements="str", default=["USAGE"]),
             future_tables=dict(type="bool"),
         )),
-        future_tables_owners=dict(type="list", elements="str"),
+        future_tables_owners=dict(type="list", elements="raw"),
         database_privileges=dict(type="list", elements="str"),
-        languages=dict(type="list", elements="str"),
+        languages=dict(type="list", elements="raw"),
         mode=dict(type="str", default="append", choices=["append", "exclusive"]),
         state=dict(type="str", default="present", choices=["present", "absent"]),
     )
@@ -421,16 +436,10 @@ def main():
     import_error = adapter_class.client_import_error()
     if import_error:
         module.fail_json(msg=missing_required_lib(adapter_class.PIP_PACKAGE), exception=import_error)
-    adapter = None
     try:
-        adapter = registry.adapter_for(module.params)
-        adapter.connect()
-        result = run(adapter, module.params, module.check_mode)
+        result = registry.execute(module.params, module.check_mode)
     except GrantsError as exc:
         module.fail_json(msg=str(exc), changed=False)
-    finally:
-        if adapter is not None:
-            adapter.close()
     module.exit_json(**result)
 
 

@@ -389,6 +389,7 @@ backup_file:
   sample: /home/analyst/.pb/siteconfig.yaml.12345.2026-01-01@00:00:00~
 """
 
+import errno
 import os
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
@@ -453,6 +454,25 @@ def ensure_directory(module, directory):
     return changed
 
 
+def read_existing(module, path):
+    """(parsed data or None, text or None) of the siteconfig at ``path``, or fail_json."""
+    if os.path.islink(path) and not os.path.exists(path):
+        try:
+            os.stat(path)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                module.fail_json(msg="path: %s is a symbolic link loop; point it at a file or remove it"
+                                 % path, path=path)
+    try:
+        existing = sc.load_siteconfig(path)
+    except sc.SiteconfigError as exc:
+        module.fail_json(msg="path: %s" % to_native(exc), path=path)
+    if existing is None:
+        return None, None
+    with open(path, "rb") as handle:
+        return existing, handle.read().decode("utf-8")
+
+
 def main():
     module = AnsibleModule(
         argument_spec=siteconfig_options.argument_spec(),
@@ -463,27 +483,36 @@ def main():
         module.fail_json(msg=missing_required_lib("PyYAML"), exception=to_native(sc.YAML_IMPORT_ERROR))
 
     path = os.path.abspath(module.params["path"])
-    try:
-        existing = sc.load_siteconfig(path)
-    except sc.SiteconfigError as exc:
-        module.fail_json(msg="path: %s" % to_native(exc), path=path)
-    old_text = None
-    if existing is not None:
-        with open(path, "rb") as handle:
-            old_text = handle.read().decode("utf-8")
-
+    existing, old_text = read_existing(module, path)
     new_data = plan(module, existing)
     result = dict(changed=False, path=path)
-    conn = (new_data.get("connections") or {}).get(module.params["connection"])
-    result["connections"] = sc.connection_names(new_data)
-    result["default_target"] = conn.get("target") if conn else None
-    result["targets"] = sorted((conn.get("outputs") or {}).keys()) if conn else []
 
     if existing is None and module.params["state"] == "absent":
-        module.exit_json(**result)  # nothing to remove, and no file to create
+        module.exit_json(connections=[], default_target=None, targets=[], **result)  # nothing to remove
 
     new_text = old_text if new_data is existing else sc.render_siteconfig(new_data)
     content_changed = new_text != old_text
+
+    # A siteconfig symlinked from elsewhere (dotfiles) is updated where it lives.
+    real_path = os.path.realpath(path)
+    if ensure_directory(module, os.path.dirname(real_path)):
+        result["changed"] = True
+    if content_changed and not module.check_mode:
+        # Read, change and write under the directory's lock: another writer of this file at the
+        # same moment (a second play, a parallel task) waits, then reads what this one wrote,
+        # so neither loses the other's connection.
+        with atomic_write.locked(real_path):
+            current, current_text = read_existing(module, path)
+            if current_text != old_text:
+                existing, old_text, new_data = current, current_text, plan(module, current)
+                new_text = old_text if new_data is existing else sc.render_siteconfig(new_data)
+                content_changed = new_text != old_text
+            if content_changed:
+                if module.params["backup"] and existing is not None:
+                    result["backup_file"] = module.backup_local(real_path)
+                    os.chmod(result["backup_file"], 0o600)   # a copy of the secrets: as private
+                atomic_write.write_atomic(real_path, new_text, mode=0o600, move_file=module.atomic_move,
+                                          lock=False)
     if content_changed:
         result["changed"] = True
         if module._diff:
@@ -492,15 +521,10 @@ def main():
             result["diff"] = dict(before=before, after=after,
                                   before_header="%s (secrets redacted)" % path,
                                   after_header="%s (secrets redacted)" % path)
-
-    # A siteconfig symlinked from elsewhere (dotfiles) is updated where it lives.
-    real_path = os.path.realpath(path)
-    if ensure_directory(module, os.path.dirname(real_path)):
-        result["changed"] = True
-    if content_changed and not module.check_mode:
-        if module.params["backup"] and existing is not None:
-            result["backup_file"] = module.backup_local(real_path)
-        atomic_write.write_atomic(real_path, new_text, mode=0o600, move_file=module.atomic_move)
+    conn = (new_data.get("connections") or {}).get(module.params["connection"])
+    result["connections"] = sc.connection_names(new_data)
+    result["default_target"] = conn.get("target") if conn else None
+    result["targets"] = sorted((conn.get("outputs") or {}).keys()) if conn else []
     if os.path.exists(real_path):
         file_args = module.load_file_common_arguments(dict(path=real_path, mode="0600"))
         result["changed"] = module.set_fs_attributes_if_different(file_args, result["changed"])

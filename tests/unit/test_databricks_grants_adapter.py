@@ -115,7 +115,9 @@ def test_all_privileges_never_adds_manage_and_exclusive_removes_only_extras():
     assert statements[0].template == ("PATCH", "/api/2.1/unity-catalog/permissions/schema/main.rs_profiles")
 
 
-def test_first_plan_creates_the_schema_then_patches_catalog_schema_table_in_order():
+def test_first_plan_patches_existing_securables_then_creates_the_schema():
+    """Unity Catalog has no transactions and refuses an unknown principal only at a PATCH: the
+    PATCHes on securables that exist go first, so such a run fails before creating anything."""
     a = adapter()
     d = desired_for(a, input_schemas=[{"name": "website_eventstream", "tables": ["tracks"]}],
                     output_schema={"name": "rs_profiles", "owned_by_principal": True})
@@ -124,11 +126,20 @@ def test_first_plan_creates_the_schema_then_patches_catalog_schema_table_in_orde
     current.tables = {"website_eventstream": {"tracks": "admin@example.com"}}
     plan = plan_grants(d, current, a)
     texts = [s.text.split(" {")[0] for s in a.render(plan, d, current)]
-    assert texts == ["POST /api/2.1/unity-catalog/schemas",
-                     "PATCH /api/2.1/unity-catalog/schemas/main.rs_profiles",
-                     "PATCH /api/2.1/unity-catalog/permissions/catalog/main",
+    assert texts == ["PATCH /api/2.1/unity-catalog/permissions/catalog/main",
                      "PATCH /api/2.1/unity-catalog/permissions/schema/main.website_eventstream",
-                     "PATCH /api/2.1/unity-catalog/permissions/table/main.website_eventstream.tracks"]
+                     "PATCH /api/2.1/unity-catalog/permissions/table/main.website_eventstream.tracks",
+                     "POST /api/2.1/unity-catalog/schemas",
+                     "PATCH /api/2.1/unity-catalog/schemas/main.rs_profiles"]
+    # Not owned: the new schema's own permissions follow its creation.
+    d = desired_for(a, input_schemas=[{"name": "website_eventstream"}], output_schema={"name": "rs_profiles"})
+    current = Current("admin@example.com", "main", principal_exists=True)
+    current.schemas = {"website_eventstream": "admin@example.com"}
+    current.tables = {"website_eventstream": {"tracks": "admin@example.com"}}
+    plan = plan_grants(d, current, a)
+    texts = [s.text.split(" {")[0] for s in a.render(plan, d, current)]
+    assert texts.index("POST /api/2.1/unity-catalog/schemas") == 2
+    assert texts[3] == "PATCH /api/2.1/unity-catalog/permissions/schema/main.rs_profiles"
 
 
 def test_auth_choice_and_errors(monkeypatch):

@@ -1,5 +1,6 @@
 """The Redshift adapter on recorded Redshift output (AWS documentation sample rows, see
 fixtures/redshift/*.txt for the source of each) served by a fake connection."""
+import hashlib
 import os
 
 import pytest
@@ -165,7 +166,9 @@ def test_new_user_from_the_setup_guide():
     # languages), not 9.
     assert result["read_round_trips"] == 4
     statement = adapter.create_principal(grants.build_desired(params, adapter))
-    assert statement.template == 'CREATE USER "rudderstack_admin" PASSWORD %s' and statement.params == ("pw'%s",)
+    # Redshift's documented MD5 hash string ('md5' + md5(password + user name)), never the cleartext.
+    assert statement.template == 'CREATE USER "rudderstack_admin" PASSWORD %s'
+    assert statement.params == ("md5" + hashlib.md5(b"pw'%srudderstack_admin").hexdigest(),)
 
 
 def test_reads_are_a_fixed_number_of_queries_whatever_the_table_count():
@@ -210,4 +213,5 @@ def test_principal_statements_per_type():
     pw = grants.build_desired({"principal": "u", "principal_password": "p%w"}, adapter)
     statement = adapter.set_password(pw)
     assert (statement.text, statement.template, statement.params) == (
-        "ALTER USER \"u\" PASSWORD '********'", 'ALTER USER "u" PASSWORD %s', ("p%w",))
+        "ALTER USER \"u\" PASSWORD '********'", 'ALTER USER "u" PASSWORD %s',
+        ("md5" + hashlib.md5("p%wu".encode()).hexdigest(),))

@@ -17,7 +17,10 @@ warehouse. What an adapter owns:
 - its identifier rules (``validate_identifier``: case folding, length, reserved names);
 - its privilege vocabulary (``PRIVILEGES`` per kind, ``all_privileges``) and object kinds
   (``KIND_ORDER``);
-- reading (``read_current``), rendering (``render``) and applying (``apply`` / ``discard``).
+- reading (``read_current``), rendering (``render``) and applying (``apply`` / ``discard``);
+- its client's error classes (``client_errors``: model.run turns them into a clear failure, never
+  a traceback) and which of them mean that a concurrent run changed the same objects
+  (``is_conflict``: model.run then reads the state again and re-plans).
 """
 from __future__ import absolute_import, division, print_function
 
@@ -71,6 +74,18 @@ class Adapter:
     def client_import_error(cls):
         """The traceback of the failed client import, or None when the client is importable."""
         return None
+
+    @classmethod
+    def client_errors(cls):
+        """The client library's exception classes (a tuple): raised by reads, rendering or
+        writes, they end the run as a GrantsError naming the step, never as a traceback."""
+        return ()
+
+    def is_conflict(self, exc):
+        """True when ``exc`` (raised by ``apply``, the whole change rolled back) means that
+        another run changed the same objects meanwhile (the principal or a schema was created,
+        a grant was written concurrently): the run then reads the state again and re-plans."""
+        return False
 
     @classmethod
     def connection_params(cls, params):
@@ -171,7 +186,8 @@ class Adapter:
 
     def apply(self, statements):
         """Must: execute ``statements``; atomically where the warehouse has transactions, else
-        in an order whose partial failure the next run completes. Raise GrantsError."""
+        in an order whose partial failure the next run completes. Raise GrantsError, or
+        model.GrantsConflict when ``is_conflict`` says another run got there first."""
         raise NotImplementedError
 
     def discard(self):

@@ -242,9 +242,15 @@ class DatabricksAdapter(Adapter):
         try:
             me = self._call("GET", SCIM + "/Me")
         except GrantsError as exc:
+            # What to change: the credentials when the workspace answered and refused them, else
+            # the host (or the network between).
+            refused = any(w in str(exc) for w in ("Invalid access token", "401", "403", "invalid_client",
+                                                  "Unauthorized", "Forbidden"))
+            hint = ("check databricks_token (or databricks_client_id and databricks_client_secret)" if refused
+                    else "check databricks_host, and that the workspace accepts connections from this host")
             raise GrantsError("cannot connect to the Databricks workspace at %s (databricks_host; %s, "
-                              "connect_timeout %ss): %s"
-                              % (kwargs["host"], auth_type, kwargs["http_timeout_seconds"], exc))
+                              "connect_timeout %ss): %s; %s"
+                              % (kwargs["host"], auth_type, kwargs["http_timeout_seconds"], exc, hint))
         self.login_user = me.get("userName") or me.get("displayName")
 
     def _error(self, what, exc, kwargs=None):
@@ -439,7 +445,24 @@ class DatabricksAdapter(Adapter):
 
     # -- rendering and writing ---------------------------------------------------------------
     def render(self, plan, desired, current):
-        statements = []
+        """Permission changes on securables that exist come first, then the new schemas and
+        their permissions. Unity Catalog has no transactions and learns only at the first PATCH
+        that a principal does not exist: failing there leaves nothing half-written."""
+        created = set(name for name, owned in plan.create_schemas)
+        changes = {}
+        for grant in plan.to_grant:
+            changes.setdefault((grant.kind, grant.target), (set(), set()))[0].add(grant.privilege)
+        for grant in plan.to_revoke:
+            changes.setdefault((grant.kind, grant.target), (set(), set()))[1].add(grant.privilege)
+
+        def patch(kind, target):
+            add, remove = changes[(kind, target)]
+            path = "%s/permissions/%s/%s" % (API, SECURABLE_TYPES[kind], quote(self.full_name(kind, target), safe=""))
+            return _statement("PATCH", path, permissions_change(desired.principal, add, remove))
+
+        ordered = sorted(changes, key=lambda s: (self.KIND_ORDER.index(s[0]), s[1]))
+        on_new = [key for key in ordered if key[0] in ("schema", "table") and key[1][0] in created]
+        statements = [patch(*key) for key in ordered if key not in on_new]
         for name, owned in plan.create_schemas:
             body = {"catalog_name": self.catalog, "name": name}
             statements.append(_statement("POST", API + "/schemas", body))
@@ -447,16 +470,7 @@ class DatabricksAdapter(Adapter):
                 statements.append(_statement(
                     "PATCH", "%s/schemas/%s" % (API, quote(self.full_name("schema", (name,)), safe="")),
                     {"owner": desired.principal}))
-        changes = {}
-        for grant in plan.to_grant:
-            changes.setdefault((grant.kind, grant.target), (set(), set()))[0].add(grant.privilege)
-        for grant in plan.to_revoke:
-            changes.setdefault((grant.kind, grant.target), (set(), set()))[1].add(grant.privilege)
-        for kind, target in sorted(changes, key=lambda s: (self.KIND_ORDER.index(s[0]), s[1])):
-            add, remove = changes[(kind, target)]
-            path = "%s/permissions/%s/%s" % (API, SECURABLE_TYPES[kind], quote(self.full_name(kind, target), safe=""))
-            statements.append(_statement("PATCH", path, permissions_change(desired.principal, add, remove)))
-        return statements
+        return statements + [patch(*key) for key in on_new]
 
     def apply(self, statements):
         for index, statement in enumerate(statements):

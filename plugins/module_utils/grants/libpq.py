@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
 import traceback
 
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.adapter import option
@@ -16,9 +17,30 @@ from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.sql im
 PSYCOPG2_IMPORT_ERROR = None
 try:
     import psycopg2
+    import psycopg2.extensions
 except ImportError:
     psycopg2 = None
     PSYCOPG2_IMPORT_ERROR = traceback.format_exc()
+
+# SQLSTATEs that mean a concurrent run changed the same objects first: the role or schema now
+# exists (duplicate_object, duplicate_schema, unique_violation on a catalog index), or the
+# server gave up on the race (serialization_failure, deadlock_detected).
+CONFLICT_SQLSTATES = ("42710", "42P06", "23505", "40001", "40P01")
+# Two sessions updating one catalog row (GRANTs on one object) fail with an internal error
+# (XX000) that has no SQLSTATE of its own.
+CONFLICT_MESSAGES = ("tuple concurrently updated", "tuple concurrently deleted")
+
+# What to change when libpq cannot connect, by the words of its message (libpq has no error
+# codes for these): the options to look at first.
+CONNECT_HINTS = (
+    (("password authentication failed", "no password supplied", "role \"", "pg_hba.conf"),
+     "check login_user and login_password"),
+    (("database \"",), "check login_db"),
+    (("timeout expired", "Connection refused", "could not translate host name", "No route to host",
+      "Network is unreachable", "could not connect"),
+     "check login_host and login_port, and that the warehouse accepts connections from this host"),
+    (("SSL", "certificate"), "check sslmode and ssl_rootcert"),
+)
 
 SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 
@@ -50,6 +72,14 @@ class LibpqAdapter(SqlAdapter):
     def client_import_error(cls):
         return PSYCOPG2_IMPORT_ERROR
 
+    @classmethod
+    def client_errors(cls):
+        return (psycopg2.Error,) if psycopg2 is not None else ()
+
+    def is_conflict(self, exc):
+        code = getattr(exc, "pgcode", None)
+        return code in CONFLICT_SQLSTATES or any(m in str(exc) for m in CONFLICT_MESSAGES)
+
     def connect_kwargs(self):
         """psycopg2.connect() keyword arguments (unset ones left to libpq)."""
         params = self.connection_params(self.params)
@@ -68,13 +98,33 @@ class LibpqAdapter(SqlAdapter):
 
     def connect(self):
         """Open a connection in a transaction; on failure name host, port, database and user
-        (never the password)."""
+        (never the password) and the options to check."""
         kwargs = self.connect_kwargs()
+        check_root_certificate(kwargs.get("sslrootcert"))
         try:
             self.conn = psycopg2.connect(**kwargs)
         except psycopg2.Error as exc:
             where = "%s:%s database %s as %s" % (kwargs.get("host", "(local socket)"), kwargs.get("port"),
                                                  kwargs.get("dbname", "(default)"), kwargs.get("user", "(default)"))
-            raise GrantsError("cannot connect to the %s warehouse at %s (connect_timeout %ss): %s"
-                              % (self.NAME, where, kwargs.get("connect_timeout"), str(exc).strip()))
+            message = " ".join(str(exc).split())
+            hint = next((h for words, h in CONNECT_HINTS if any(w in message for w in words)),
+                        "check the connection options")
+            raise GrantsError("cannot connect to the %s warehouse at %s (connect_timeout %ss): %s; %s"
+                              % (self.NAME, where, kwargs.get("connect_timeout"), message, hint))
         self.conn.autocommit = False
+
+
+def check_root_certificate(path):
+    """ssl_rootcert must be a readable PEM file (or libpq's ``system``): libpq reads it only
+    once the server speaks TLS, and then fails with a message that does not name the option."""
+    if not path or path == "system":
+        return
+    try:
+        with open(os.path.expanduser(path), "rb") as handle:
+            head = handle.read(1 << 20)
+    except (IOError, OSError) as exc:
+        raise GrantsError("ssl_rootcert: cannot read %s (%s); give the CA certificate file that signed "
+                          "the warehouse's server certificate" % (path, exc.strerror or exc))
+    if b"-----BEGIN CERTIFICATE-----" not in head:
+        raise GrantsError("ssl_rootcert: %s holds no PEM certificate (-----BEGIN CERTIFICATE-----); give "
+                          "the CA certificate file that signed the warehouse's server certificate" % path)

@@ -35,6 +35,15 @@ class GrantsError(Exception):
     """Bad input or a failed warehouse operation, with a message for the user."""
 
 
+class GrantsConflict(GrantsError):
+    """The change was rolled back because a concurrent run changed the same objects first:
+    reading the state again and re-planning converges."""
+
+
+# Attempts of read -> plan -> apply when a concurrent run wins a race (GrantsConflict).
+MAX_ATTEMPTS = 3
+
+
 def quote_ident(name):
     """Quote an identifier the way psycopg2.sql.Identifier does: always, doubling quotes."""
     return '"' + name.replace('"', '""') + '"'
@@ -377,21 +386,47 @@ def diff_result(desired, plan, current_principal_exists, describe=describe, orde
 
 
 def run(adapter, params, check_mode):
-    """The whole flow for one module run; returns the result dict (raises GrantsError)."""
+    """The whole flow for one module run; returns the result dict (raises GrantsError).
+
+    When another run changes the same objects at the same time (both saw the principal
+    missing and both create it, say), the loser's transaction is rolled back; it then reads the
+    state again and applies what is still missing, up to MAX_ATTEMPTS times."""
     desired = build_desired(params, adapter)
-    current = adapter.read_current(desired)
-    check_objects(desired, current, adapter)
-    principal_existed = current.principal_exists
-    plan = plan_grants(desired, current, adapter)
-    statements = adapter.render(plan, desired, current)
-    if check_mode or not statements:
-        adapter.discard()
-    else:
-        adapter.apply(statements)
+    attempt = 0
+    while True:
+        attempt += 1
+        current = _client_step(adapter, "reading the current grants", adapter.read_current, desired)
+        check_objects(desired, current, adapter)
+        principal_existed = current.principal_exists
+        plan = plan_grants(desired, current, adapter)
+        statements = _client_step(adapter, "preparing the statements", adapter.render, plan, desired, current)
+        if check_mode or not statements:
+            _client_step(adapter, "ending the read-only session", adapter.discard)
+            break
+        try:
+            adapter.apply(statements)  # reports its own failures (what was rolled back)
+            break
+        except GrantsConflict:
+            if attempt >= MAX_ATTEMPTS:
+                raise
     return {
         "changed": plan.changed,
         "queries": [s.text for s in statements],
         "plan": plan_result(plan, adapter.describe),
         "diff": diff_result(desired, plan, principal_existed, adapter.describe, adapter.KIND_ORDER),
         "read_round_trips": adapter.read_round_trips,
+        "attempts": attempt,
     }
+
+
+def _client_step(adapter, step, function, *args):
+    """Call ``function`` before anything is written; an error of the warehouse's client library
+    (a dropped connection, a catalog query the server refuses, ...) becomes a GrantsError naming
+    the step instead of a traceback."""
+    try:
+        return function(*args)
+    except GrantsError:
+        raise
+    except adapter.client_errors() as exc:
+        raise GrantsError("%s (%s warehouse) failed; nothing was changed: %s"
+                          % (step, adapter.NAME, str(exc).strip() or type(exc).__name__))

@@ -11,7 +11,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.libpq import LibpqAdapter
+from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.libpq import LibpqAdapter, psycopg2
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import (
     Current, Grant, GrantsError, Statement, quote_ident)
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.sql import secret_statement
@@ -142,11 +142,19 @@ class PostgresAdapter(LibpqAdapter):
                 current.grants.add(Grant("language", (a,), c))
         return current
 
+    def password_verifier(self, desired):
+        """The SCRAM-SHA-256 verifier of the principal's password, computed here by libpq
+        (PQencryptPasswordConn, as psql's \\password and createuser do), so that the cleartext
+        never travels in a statement: with log_statement the server logs the verifier, which
+        is what it stores anyway. The server takes a string in the verifier format as is."""
+        return psycopg2.extensions.encrypt_password(desired.password, desired.principal, self.conn,
+                                                    "scram-sha-256")
+
     def create_principal(self, desired):
         login = " WITH LOGIN" if desired.principal_type == "user" else ""
         text = "CREATE ROLE %s%s" % (quote_ident(desired.principal), login)
         if desired.password is not None and desired.principal_type == "user":
-            return secret_statement(text + " PASSWORD ")(desired.password)
+            return secret_statement(text + " PASSWORD ")(self.password_verifier(desired))
         return Statement(text, text, None)
 
     def set_login(self, desired):
@@ -154,4 +162,4 @@ class PostgresAdapter(LibpqAdapter):
 
     def set_password(self, desired):
         return secret_statement("ALTER ROLE %s WITH PASSWORD " % quote_ident(desired.principal))(
-            desired.password)
+            self.password_verifier(desired))

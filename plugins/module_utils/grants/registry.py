@@ -15,7 +15,8 @@ __metaclass__ = type
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.adapter import option
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.bigquery import BigQueryAdapter
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.databricks import DatabricksAdapter
-from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import GrantsError
+from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import (
+    GrantsError, build_desired, run)
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.postgres import PostgresAdapter
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.redshift import RedshiftAdapter
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.snowflake import SnowflakeAdapter
@@ -93,3 +94,16 @@ def adapter_for(params):
                           % (", ".join(foreign), "es" if len(foreign) == 1 else "", cls.NAME,
                              ", ".join(sorted(own)) or "none"))
     return cls(params=params)
+
+
+def execute(params, check_mode):
+    """What profiles_grants does with its validated options: pick the adapter, check every
+    option before anything is sent, connect, run; always close. Returns the result dict or
+    raises GrantsError (the module's only failure besides a missing client library)."""
+    adapter = adapter_for(params)
+    try:
+        build_desired(params, adapter)
+        adapter.connect()
+        return run(adapter, params, check_mode)
+    finally:
+        adapter.close()

@@ -8,7 +8,7 @@ __metaclass__ = type
 
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.adapter import Adapter
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import (
-    GrantsError, Statement, kind_rank, quote_ident)
+    GrantsConflict, GrantsError, Statement, kind_rank, quote_ident)
 
 
 class SqlAdapter(Adapter):
@@ -129,7 +129,10 @@ class SqlAdapter(Adapter):
 
     # -- writing -----------------------------------------------------------------------------
     def apply(self, statements):
-        """Run every statement in one transaction; on any error roll all of them back."""
+        """Run every statement in one transaction; on any error roll all of them back. A
+        connection lost before COMMIT leaves nothing applied (the server aborts the open
+        transaction); one lost during COMMIT leaves the outcome unknown, which the message says
+        (the next run reads the state and completes it either way)."""
         cur = self.conn.cursor()
         current = None
         try:
@@ -138,14 +141,33 @@ class SqlAdapter(Adapter):
                     cur.execute(current.template, current.params)
                 else:
                     cur.execute(current.template)
+            current = None
             self.conn.commit()
         except Exception as exc:  # the driver's error classes differ per warehouse
-            self.conn.rollback()
-            raise GrantsError("%s failed and the whole run was rolled back (%d statements, none "
-                              "applied): %s" % (current.text if current else "commit", len(statements),
-                                                str(exc).strip()))
+            self._rollback_quietly()
+            detail = str(exc).strip() or type(exc).__name__
+            if self.is_conflict(exc):
+                raise GrantsConflict("%s conflicted with a concurrent change (rolled back): %s"
+                                     % (current.text if current else "COMMIT", detail))
+            if current is None:
+                raise GrantsError("COMMIT failed, so whether the %d statements were applied is unknown; "
+                                  "run again: the next run reads the state and completes it: %s"
+                                  % (len(statements), detail))
+            raise GrantsError("%s failed and the whole run was rolled back (statement %d of %d; none "
+                              "applied): %s" % (current.text, statements.index(current) + 1,
+                                                len(statements), detail))
         finally:
-            cur.close()
+            try:
+                cur.close()
+            except Exception:  # a cursor of a lost connection: nothing left to release
+                pass
+
+    def _rollback_quietly(self):
+        """Roll back; a lost connection has nothing to roll back (the server aborted it)."""
+        try:
+            self.conn.rollback()
+        except Exception:
+            pass
 
     def discard(self):
         self.conn.rollback()

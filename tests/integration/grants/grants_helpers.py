@@ -1,6 +1,8 @@
 """Helpers for the profiles_grants integration tests (imported by conftest.py and the tests)."""
+import contextlib
 import os
 import re
+import time
 import uuid
 
 # MODEL, not Redshift: views named and shaped like Redshift's svv_* privilege views (columns from
@@ -61,6 +63,63 @@ GRANT SELECT ON ALL TABLES IN SCHEMA redshift_model TO PUBLIC;  -- Redshift: vis
 CREATE TRUSTED LANGUAGE plpythonu HANDLER plpgsql_call_handler;
 REVOKE USAGE ON LANGUAGE plpythonu FROM PUBLIC;
 """
+
+
+APPLICATION_NAME = "rudderstack.profiles"   # what the grants adapters connect as (libpq.py)
+# log_line_prefix that puts the application name in every line of the server log.
+APP_LOG_LINE_PREFIX = "%m [%p] |%a| "
+
+
+class ServerLog:
+    """The PostgreSQL server log (log_statement=all, application name in every line), read
+    from a mark: every statement the server received, and who sent it."""
+
+    ENTRY = re.compile(r"\n(?=\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)")
+
+    def __init__(self, path):
+        self.path = path
+        self.offset = 0
+
+    def mark(self):
+        self.offset = os.path.getsize(self.path)
+        return self.offset
+
+    def text(self, since=None):
+        with open(self.path, "rb") as handle:
+            handle.seek(self.offset if since is None else since)
+            return handle.read().decode("utf-8", "replace")
+
+    def statements(self, since=None, application=APPLICATION_NAME):
+        """Statements logged since the mark by sessions of ``application``."""
+        out = []
+        for entry in self.ENTRY.split(self.text(since)):
+            if "LOG:  statement: " not in entry:
+                continue
+            prefix, statement = entry.split("LOG:  statement: ", 1)
+            if application is None or ("|%s|" % application) in prefix:
+                out.append(statement.rstrip("\n"))
+        return out
+
+
+@contextlib.contextmanager
+def statement_logging(pg):
+    """log_statement=all with the application name in every line, while in the block; yields
+    the ServerLog of the ``pg`` fixture's server (it logs to DATADIR/server.log)."""
+    import psycopg2
+    conn = psycopg2.connect(host=pg["host"], port=pg["port"], user=pg["user"], password=pg["password"],
+                            dbname="postgres")
+    conn.autocommit = True
+    run_sql(conn, "ALTER SYSTEM SET log_statement = 'all'")
+    run_sql(conn, "ALTER SYSTEM SET log_line_prefix = %s", (APP_LOG_LINE_PREFIX,))
+    run_sql(conn, "SELECT pg_reload_conf()")
+    time.sleep(0.3)  # the reload is signalled; let the postmaster apply it before new sessions
+    try:
+        yield ServerLog(os.path.join(pg["socket_dir"], "server.log"))
+    finally:
+        run_sql(conn, "ALTER SYSTEM RESET log_statement")
+        run_sql(conn, "ALTER SYSTEM RESET log_line_prefix")
+        run_sql(conn, "SELECT pg_reload_conf()")
+        conn.close()
 
 
 def reconnect(info):
@@ -141,3 +200,46 @@ class StatementLog:
     def writes(self):
         keywords = ("GRANT", "REVOKE", "CREATE", "ALTER", "DROP")
         return [s for s in self.statements() if s.lstrip().upper().startswith(keywords)]
+
+
+# -- "No statement runs with an unquoted user value": the shapes of every statement the grants
+# adapters send, once quoted identifiers are replaced by Q and literals (bound values) by L.
+_QUOTED = re.compile(r'"(?:[^"]|"")*"|(?:\bE)?\'(?:[^\']|\'\')*\'')
+_PRIVS = r"[A-Z]+(?: [A-Z]+)?(?:, [A-Z]+(?: [A-Z]+)?)*"
+_GRANTEE = r"(?:ROLE )?Q"
+STATEMENT_SHAPES = [re.compile("^%s$" % shape) for shape in (
+    r"BEGIN", r"COMMIT", r"ROLLBACK",
+    r"CREATE ROLE Q(?: WITH LOGIN)?(?: PASSWORD L)?",
+    r"CREATE USER Q PASSWORD (?:L|DISABLE)",
+    r"ALTER ROLE Q WITH (?:LOGIN|PASSWORD L)",
+    r"ALTER USER Q PASSWORD L",
+    r"CREATE SCHEMA Q(?: AUTHORIZATION Q)?",
+    r"(?:GRANT|REVOKE) %s ON (?:DATABASE|SCHEMA|LANGUAGE|ALL TABLES IN SCHEMA) Q (?:TO|FROM) %s" % (_PRIVS, _GRANTEE),
+    r"(?:GRANT|REVOKE) %s ON TABLE Q\.Q(?:, Q\.Q)* (?:TO|FROM) %s" % (_PRIVS, _GRANTEE),
+    r"ALTER DEFAULT PRIVILEGES FOR USER Q IN SCHEMA Q (?:GRANT|REVOKE) %s ON TABLES (?:TO|FROM) %s"
+    % (_PRIVS, _GRANTEE),
+)]
+
+
+def skeleton(sql):
+    """``sql`` with quoted identifiers as Q, literals (and arrays or tuples of them) as L, and
+    whitespace collapsed."""
+    text = _QUOTED.sub(lambda m: "Q" if m.group(0).startswith('"') else "L", sql)
+    text = re.sub(r"ARRAY\[L(?:\s*,\s*L)*\]", "L", text)
+    text = re.sub(r"\(L(?:\s*,\s*L)*\)", "L", text)
+    return " ".join(text.split())
+
+
+def read_query_skeletons():
+    """The adapters' catalog queries, with their %(name)s parameters as L."""
+    from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import postgres, redshift
+    queries = [postgres.READ_STATE] + [v for k, v in vars(redshift).items() if k.startswith("Q_")]
+    return set(skeleton(re.sub(r"%\(\w+\)s", "'x'", q).replace("%%", "%")) for q in queries)
+
+
+def unquoted_statements(statements):
+    """Statements whose shape is none of the known ones: a user value that was neither a quoted
+    identifier nor a bound literal would leave a bare word and show up here."""
+    reads = read_query_skeletons()
+    return [s for s in statements
+            if skeleton(s) not in reads and not any(shape.match(skeleton(s)) for shape in STATEMENT_SHAPES)]

@@ -78,19 +78,21 @@ def test_first_run_grants_rerun_sends_no_patch(ansible, workspace):
     assert workspace.privileges("schema", "main.rs_profiles", PRINCIPAL) == {"ALL_PRIVILEGES"}
     assert workspace.privileges("schema", "main.website_eventstream", PRINCIPAL) == {"USE_SCHEMA", "SELECT"}
     assert others(workspace) == before_others
+    # Permissions on securables that exist first (an unknown principal fails there, before
+    # anything is created), then the new schema and its permissions.
     assert first["queries"] == [
-        'POST /api/2.1/unity-catalog/schemas {"catalog_name": "main", "name": "rs_profiles"}',
         'PATCH /api/2.1/unity-catalog/permissions/catalog/main '
         '{"changes": [{"add": ["USE_CATALOG"], "principal": "rudderstack@example.com"}]}',
-        'PATCH /api/2.1/unity-catalog/permissions/schema/main.rs_profiles '
-        '{"changes": [{"add": ["ALL_PRIVILEGES"], "principal": "rudderstack@example.com"}]}',
         'PATCH /api/2.1/unity-catalog/permissions/schema/main.website_eventstream '
         '{"changes": [{"add": ["SELECT", "USE_SCHEMA"], "principal": "rudderstack@example.com"}]}',
+        'POST /api/2.1/unity-catalog/schemas {"catalog_name": "main", "name": "rs_profiles"}',
+        'PATCH /api/2.1/unity-catalog/permissions/schema/main.rs_profiles '
+        '{"changes": [{"add": ["ALL_PRIVILEGES"], "principal": "rudderstack@example.com"}]}',
     ]
     # The calls the model received are the queries, in that order, with those bodies.
     sent = [(r[0], r[1], r[3]) for r in workspace.writes()]
     assert [(m, p) for m, p, b in sent] == [tuple(q.split(" ", 2)[:2]) for q in first["queries"]]
-    assert sent[1][2] == {"changes": [{"principal": PRINCIPAL, "add": ["USE_CATALOG"]}]}
+    assert sent[0][2] == {"changes": [{"principal": PRINCIPAL, "add": ["USE_CATALOG"]}]}
     assert first["plan"]["to_grant"] == [
         "USE CATALOG ON CATALOG main", "ALL PRIVILEGES ON SCHEMA main.rs_profiles",
         "SELECT ON SCHEMA main.website_eventstream", "USE SCHEMA ON SCHEMA main.website_eventstream"]
@@ -120,7 +122,7 @@ def test_check_mode_sends_no_write_and_plans_the_calls(ansible, workspace):
     assert result["changed"] is True, result
     assert workspace.writes() == []
     assert snapshot(workspace) == before and "main.rs_profiles" not in workspace.schemas
-    assert result["queries"][0].startswith("POST /api/2.1/unity-catalog/schemas ")
+    assert result["queries"][2].startswith("POST /api/2.1/unity-catalog/schemas ")
     assert len(result["queries"]) == 4
     assert "USE SCHEMA ON SCHEMA main.website_eventstream" in result["diff"]["after"]
 
@@ -189,7 +191,7 @@ def test_oauth_m2m_and_service_principal_by_display_name(ansible, workspace):
     assert workspace.schemas["main.rs_profiles"]["owner"] == target
     assert workspace.privileges("schema", "main.rs_profiles", target) == set()
     assert "ALL PRIVILEGES ON SCHEMA main.rs_profiles" in first["plan"]["unchanged"]
-    assert [(r[0], r[1], r[3]) for r in workspace.writes()][:2] == [
+    assert [(r[0], r[1], r[3]) for r in workspace.writes()][-2:] == [
         ("POST", "/api/2.1/unity-catalog/schemas", {"catalog_name": "main", "name": "rs_profiles"}),
         ("PATCH", "/api/2.1/unity-catalog/schemas/main.rs_profiles", {"owner": target})]
     lookups = [r for r in workspace.requests if r[1] == "/api/2.0/preview/scim/v2/ServicePrincipals"]
