@@ -26,6 +26,11 @@ import socket
 import subprocess
 import sys
 
+# pb's rules for hosts live with the collection's pb runner (plain Python, no Ansible imports).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "plugins", "module_utils"))
+import pb_cli  # noqa: E402
+
 DEFAULT_HOST = "127.0.0.2"
 PASSWORD_FILE = "superuser.password"
 INFO_FILE = "connection.json"
@@ -99,6 +104,8 @@ def _initdb(bindir, datadir, pgdata, password):
 
 def start(datadir, port=None, host=DEFAULT_HOST):
     """Create (if needed) and start a cluster in ``datadir``; return connection info."""
+    if pb_cli.refused_address(host):
+        raise ValueError("--host %s: %s" % (host, pb_cli.refused_host_advice()))
     bindir = _bindir()
     datadir = os.path.abspath(datadir)
     info_path = os.path.join(datadir, INFO_FILE)
@@ -156,7 +163,10 @@ def main():
     parser.add_argument("--host", default=DEFAULT_HOST)
     args = parser.parse_args()
     if args.action == "start":
-        print(json.dumps(start(args.datadir, args.port, args.host)))
+        try:
+            print(json.dumps(start(args.datadir, args.port, args.host)))
+        except ValueError as exc:
+            sys.exit("local_postgres.py: %s" % exc)
     else:
         stop(args.datadir)
 

@@ -2,6 +2,8 @@
 import os
 import stat
 
+import pytest
+
 import local_postgres  # scripts/, on sys.path via conftest
 
 
@@ -36,3 +38,9 @@ def test_messages_naming_postgres_are_not_masked(pg, ansible, tmp_path):
         "host": pg["host"], "user": pg["user"], "password": pg["password"], "schema": "s"})
     assert result["failed"]
     assert "warehouse=postgres requires" in result["msg"], result["msg"]
+
+
+def test_local_postgres_refuses_an_address_pb_refuses(tmp_path):
+    with pytest.raises(ValueError, match=r"--host 127\.0\.0\.1: pb refuses .* use 127\.0\.0\.2"):
+        local_postgres.start(str(tmp_path / "pg"), host="127.0.0.1")
+    assert not (tmp_path / "pg").exists()
