@@ -17,7 +17,7 @@ description:
     C(# END rudderstack.profiles NAME), in the startup file of each listed shell (for example
     C(~/.bashrc) for bash, C(~/.zshrc) for zsh). A file from an earlier run is updated in place,
     never given a second block.
-  - Only for shells installed on the host: no C(~/.zshrc) is created where there is no zsh. A
+  - Only for shells installed on the host, so no C(~/.zshrc) is created where there is no zsh. A
     block left by an earlier run in the file of a shell that is not installed is taken out (and
     the file removed if it held nothing else).
   - With O(skip_if), a shell whose startup files already do what the block does (the expression
