@@ -49,6 +49,8 @@ def _bindir():
 def _as_postgres(argv, **kwargs):
     if os.geteuid() == 0:
         argv = ["runuser", "-u", "postgres", "--"] + argv
+        # From a directory the postgres user may enter (not root's home, say).
+        kwargs.setdefault("cwd", "/")
     return subprocess.run(argv, check=True, **kwargs)
 
 
