@@ -62,7 +62,11 @@ stop_postgres() {
 # Paths the onboarding may create, recorded as they were before the first run, so that --purge
 # removes only what the script made.
 TRACKED=("$PYENV_DIR" "$PYENV_DIR/versions/$VENV_NAME" "$HOME/.pb" "$HOME/.pb/siteconfig.yaml" "$PROJECT"
-         "$HOME/.local/bin/pb" "$HOME/.bashrc" "$HOME/.zshrc")
+         "$HOME/.local/bin/pb" "$HOME/.bashrc" "$HOME/.zshrc"
+         # made on the way: caches of pip and of pb's Snowflake driver, Ansible's own directories
+         "$HOME/.cache/pip" "$HOME/.cache/snowflake" "$HOME/.ansible" "$HOME/.ansible_async"
+         # parents, removed only if they end up empty
+         "$HOME/.local/bin" "$HOME/.local/state" "$HOME/.local" "$HOME/.cache")
 record_first_run() {
   [ -f "$STATE/before" ] && return 0
   local p
@@ -119,12 +123,20 @@ purge() {
       -m rudderstack.profiles.profiles_siteconfig -a "connection=$CONNECTION state=absent" >/dev/null
     echo "removed the connection $CONNECTION from ~/.pb/siteconfig.yaml"
   fi
+  local made
+  for made in "$HOME/.cache/pip" "$HOME/.cache/snowflake" "$HOME/.ansible" "$HOME/.ansible_async"; do
+    if was_absent "$made" && [ -e "$made" ]; then rm -rf "$made"; echo "removed $made"; fi
+  done
   if [ -s "$STATE/dpkg-added" ]; then
     echo "Debian packages installed by the first run (kept: other software may need them); to remove them:"
     echo "  apt-get purge $(tr '\n' ' ' < "$STATE/dpkg-added")"
   fi
+  local before; before=$(cat "$STATE/before")
   rm -rf "$STATE"
   echo "removed $STATE (passwords, logs). Left: this checkout, with its .venv and .ansible folders."
+  for made in "$HOME/.local/bin" "$HOME/.local/state" "$HOME/.local" "$HOME/.cache"; do
+    if grep -qxF "absent $made" <<< "$before"; then rmdir "$made" 2>/dev/null || true; fi
+  done
 }
 
 case "${1:-}" in

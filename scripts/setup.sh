@@ -29,23 +29,30 @@ finish_step() {
 }
 
 apt_updated=
-apt_install() {  # apt_install PKG...: installs the packages that are missing
-  local missing=() pkg
+# apt_install [--recommends] PKG...: installs the packages that are missing; without
+# --recommends, what they only recommend stays out (postgresql's recommends pull in cron and a
+# mail server).
+apt_install() {
+  local missing=() pkg recommends=--no-install-recommends
+  if [ "$1" = --recommends ]; then recommends=; shift; fi
   for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
   [ ${#missing[@]} -eq 0 ] && return 0
   step "apt-get install ${missing[*]} (Debian packages; usually under a minute)"
   [ -n "$apt_updated" ] || { $SUDO apt-get update -qq; apt_updated=1; }
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $recommends "${missing[@]}" >/dev/null
 }
 
 # PostgreSQL server binaries (the local warehouse of onboard-local.sh and of the tests). Debian's
 # package would also create and start a "main" cluster on port 5432, which nothing here uses:
-# switched off for the install, then the setting is put back.
+# switched off for the install, then the file is put back as it was (a changed conffile would
+# make later upgrades ask about it).
 if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then
   apt_install postgresql-common
-  $SUDO pg_conftool /etc/postgresql-common/createcluster.conf set create_main_cluster false
+  conf=/etc/postgresql-common/createcluster.conf
+  $SUDO cp -p "$conf" "$conf.setup-saved"
+  $SUDO pg_conftool "$conf" set create_main_cluster false
   apt_install postgresql
-  $SUDO pg_conftool /etc/postgresql-common/createcluster.conf remove create_main_cluster
+  $SUDO mv "$conf.setup-saved" "$conf"
 fi
 # git (pyenv is a git checkout), venv for the tool venvs (Debian ships Python's venv module
 # separately); for the tests also rsync (the sanity copy) and, with containers, podman.
@@ -54,7 +61,7 @@ apt_install git
 if [ "$MODE" = tests ]; then
   apt_install rsync
   if [ "${SETUP_CONTAINERS:-1}" = 1 ]; then
-    apt_install podman runc debootstrap uidmap slirp4netns fuse-overlayfs
+    apt_install --recommends podman runc debootstrap uidmap slirp4netns fuse-overlayfs
   fi
 fi
 

@@ -21,6 +21,7 @@ BLOCKS = ("# BEGIN rudderstack.profiles pyenv\nexport PYENV_ROOT=x\n# END rudder
 def lay_out(tmp_path, pyenv_existed=True):
     home, state, pyenv = tmp_path / "home", tmp_path / "state", tmp_path / "pyenv"
     for folder in (home / ".pb", home / ".local" / "bin", home / "profiles-project", state,
+                   home / ".cache" / "pip", home / ".cache" / "snowflake", home / ".ansible" / "tmp",
                    pyenv / "bin", pyenv / "versions" / "3.11.7" / "bin",
                    pyenv / "versions" / "3.11.7" / "envs" / "profiles" / "bin"):
         folder.mkdir(parents=True)
@@ -34,7 +35,9 @@ def lay_out(tmp_path, pyenv_existed=True):
         "local_pg": {"target": "dev", "outputs": {"dev": {"type": "postgres", "schema": "rs_profiles"}}}}}))
     existed = {pyenv: pyenv_existed, pyenv / "versions" / "profiles": False, home / ".pb": True,
                home / ".pb" / "siteconfig.yaml": True, home / "profiles-project": False,
-               home / ".local" / "bin" / "pb": False, home / ".bashrc": True, home / ".zshrc": False}
+               home / ".local" / "bin" / "pb": False, home / ".bashrc": True, home / ".zshrc": False,
+               home / ".cache" / "pip": True, home / ".cache" / "snowflake": False, home / ".ansible": False,
+               home / ".local": True, home / ".cache": True}
     (state / "before").write_text("".join("%s %s\n" % ("exists" if e else "absent", p) for p, e in existed.items()))
     (state / "vars.json").write_text(json.dumps({"local_python_version": "3.11.7"}))
     (state / "dpkg-added").write_text("postgresql\npostgresql-15\n")
@@ -68,6 +71,9 @@ def test_purge_removes_what_the_script_made_and_keeps_what_was_there(tmp_path):
         assert sorted(yaml.safe_load(f)["connections"]) == ["mine"]
     assert not state.exists()
     assert "apt-get purge postgresql postgresql-15" in proc.stdout
+    # What the runs made on the way goes; the user's pip cache stays.
+    assert not (home / ".cache" / "snowflake").exists() and not (home / ".ansible").exists()
+    assert (home / ".cache" / "pip").is_dir()
 
 
 def test_purge_of_a_pyenv_the_script_installed_removes_it(tmp_path):
