@@ -41,6 +41,13 @@ lint() {
 build() {  # the tarball installs, and ansible-doc renders every module from the installed copy
   local out m n=0; out=$(mktemp -d)
   ansible-galaxy collection build --output-path "$out" . >/dev/null || return 1
+  # Only the collection: no logs, test caches or test scenarios (galaxy.yml build_ignore).
+  local stray
+  stray=$(tar tzf "$out"/rudderstack-profiles-*.tar.gz | cut -d/ -f1 | sort -u |
+          grep -vxE 'FILES.json|MANIFEST.json|LICENSE|README.md|requirements.txt|changelogs|meta|playbooks|plugins|roles|extensions' || true)
+  [ -z "$stray" ] || { echo "unexpected in the built collection: $stray"; return 1; }
+  [ -z "$(tar tzf "$out"/rudderstack-profiles-*.tar.gz | grep -v '/$' | grep '^extensions/' || true)" ] || {
+    echo "unexpected in the built collection: extensions/ has files"; return 1; }
   ansible-galaxy collection install --no-deps -p "$out/installed" "$out"/rudderstack-profiles-*.tar.gz \
     2>&1 | grep -v 'is not part of the configured' || true
   for m in plugins/modules/*.py; do

@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -46,6 +47,12 @@ PB_ENV = {
 }
 
 DEFAULT_TIMEOUT = 120
+
+# pb refuses a postgres or redshift host that resolves to one of these, before connecting:
+# "Failed to create connection ... Actual error: invalid host name in credentials" (exit code 6).
+REFUSED_HOST_ADDRESSES = ("127.0.0.1", "0.0.0.0")
+REFUSED_HOST_MESSAGE = "invalid host name in credentials"
+HOST_CHECKED_TYPES = ("postgres", "redshift")
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _LOG_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}T\S+\s+\w+\s+")
@@ -174,10 +181,64 @@ def check_pb(pb, args, timeout=DEFAULT_TIMEOUT, env=None):
     """Run pb and raise PbError with pb's own message unless it exits 0."""
     result = run_pb(pb, args, timeout=timeout, env=env)
     if result.rc != 0:
-        raise PbError("`pb %s` failed (%s):\n%s" % (" ".join(args), explain_exit(result.rc),
-                                                    pb_message(result.stderr + "\n" + result.stdout)),
-                      result)
+        output = result.stderr + "\n" + result.stdout
+        message = "`pb %s` failed (%s):\n%s" % (" ".join(args), explain_exit(result.rc), pb_message(output))
+        if REFUSED_HOST_MESSAGE in output:
+            message += "\n" + refused_host_advice()
+        raise PbError(message, result)
     return result
+
+
+def _ipv4_addresses(host):
+    return socket.gethostbyname_ex(host)[2]
+
+
+def refused_address(host, resolve=_ipv4_addresses):
+    """The address pb refuses ``host`` for (127.0.0.1 or 0.0.0.0, itself or what it resolves to
+    here), or None. A name that does not resolve here is pb's to judge."""
+    if host in REFUSED_HOST_ADDRESSES:
+        return host
+    try:
+        addresses = resolve(host)
+    except (socket.error, UnicodeError, ValueError):
+        return None
+    for address in addresses:
+        if address in REFUSED_HOST_ADDRESSES:
+            return address
+    return None
+
+
+def refused_host_advice(resolve=_ipv4_addresses, hostname=socket.gethostname):
+    """What to use instead of a host pb refuses: 127.0.0.2, or this machine's name when it
+    resolves to an address pb accepts (Debian maps it to 127.0.1.1)."""
+    advice = ("pb refuses warehouse hosts that resolve to 127.0.0.1 or 0.0.0.0. For a server on "
+              "this machine use 127.0.0.2 (any 127.x.y.z address reaches this machine; the server "
+              "must listen on it, e.g. PostgreSQL's listen_addresses = '127.0.0.2')")
+    try:
+        name = hostname()
+    except (socket.error, UnicodeError, ValueError):
+        name = None
+    if name and not refused_address(name, resolve):
+        try:
+            address = resolve(name)[0]
+        except (socket.error, UnicodeError, ValueError, IndexError):
+            address = None
+        if address:
+            advice += " or this machine's name %s (it resolves to %s)" % (name, address)
+    return advice + "."
+
+
+def check_output_host(output, resolve=_ipv4_addresses, hostname=socket.gethostname):
+    """None if pb will accept the host of a siteconfig ``output`` (a mapping as pb writes it),
+    else a message saying what to change."""
+    host = output.get("host")
+    if output.get("type") not in HOST_CHECKED_TYPES or not isinstance(host, str) or not host:
+        return None
+    address = refused_address(host, resolve)
+    if not address:
+        return None
+    shown = host if host == address else "%s (it resolves to %s here)" % (host, address)
+    return "host: pb cannot connect to %s: %s" % (shown, refused_host_advice(resolve, hostname))
 
 
 def pb_version(pb, timeout=DEFAULT_TIMEOUT, env=None):

@@ -110,7 +110,11 @@ OPTIONS = (
         "Redshift driver. V(v1) connects to O(host)/O(port) with O(password) (optionally through an SSH"
         " tunnel); V(v2) uses the Redshift Data API with AWS credentials."],
         pb="driver", warehouses=RS, choices=["v1", "v2"], default="v1"),
-    _opt("host", "str", "Server host (Redshift v1, PostgreSQL, Databricks workspace host).",
+    _opt("host", "str", [
+        "Server host (Redshift v1, PostgreSQL, Databricks workspace host).",
+        "pb refuses Redshift and PostgreSQL hosts that resolve to C(127.0.0.1) or C(0.0.0.0) (such as"
+        " C(localhost)); the module fails on them and says what to use instead (C(127.0.0.2) for a"
+        " server on the same machine, or the machine's name where it resolves to another address)."],
          pb="host", warehouses=RS + PG + DB),
     _opt("port", "raw", [
         "Server port, an integer from 1 to 65535. Defaults to 5439 (Redshift v1), 5432 (PostgreSQL), 443"

@@ -146,6 +146,9 @@ options:
   host:
     description:
       - Server host (Redshift v1, PostgreSQL, Databricks workspace host).
+      - pb refuses Redshift and PostgreSQL hosts that resolve to C(127.0.0.1) or C(0.0.0.0) (such as
+        C(localhost)); the module fails on them and says what to use instead (C(127.0.0.2) for a server on the
+        same machine, or the machine's name where it resolves to another address).
     type: str
   port:
     description:
@@ -396,6 +399,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.rudderstack.profiles.plugins.module_utils import atomic_write
+from ansible_collections.rudderstack.profiles.plugins.module_utils import pb_cli
 from ansible_collections.rudderstack.profiles.plugins.module_utils import siteconfig as sc
 from ansible_collections.rudderstack.profiles.plugins.module_utils import siteconfig_options
 
@@ -418,6 +422,9 @@ def plan(module, existing):
         if p["state"] == "present":
             target = p["target"] or "dev"
             output = sc.build_output(p["warehouse"], warehouse_params(p))
+            refused = pb_cli.check_output_host(output)
+            if refused:
+                raise sc.InvalidOption(refused)
             data = sc.set_output(data, p["connection"], target, output, p["default_target"])
         else:
             data = sc.remove_output(data, p["connection"], p["target"])

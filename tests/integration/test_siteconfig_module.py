@@ -10,6 +10,8 @@ import pytest
 import yaml
 from ansible_collections.rudderstack.profiles.plugins.module_utils.pb_cli import PB_ENV
 
+from ansible_collections.rudderstack.profiles.plugins.module_utils import pb_cli
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIXTURES = os.path.join(REPO, "tests", "unit", "fixtures", "pb-siteconfig")
 PEM_BODY = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC-unique-key-body"
@@ -336,3 +338,35 @@ def test_pb_reads_back_quoted_and_plain_values_as_written(run, home, pg, pg_conn
                           capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode != 0, proc.stdout[-1500:]
     shutil.rmtree(project, ignore_errors=True)
+
+
+# --- hosts pb refuses -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "0.0.0.0"])
+def test_a_host_pb_refuses_fails_saying_what_to_use(run, home, host):
+    # (a one-letter password would be masked by Ansible wherever the letter appears)
+    result = run(dict(connection="pgconn", warehouse="postgres", host=host, dbname="d", user="u",
+                      password="s3cret-pw", schema="s"))
+    assert result.get("failed") is True, result
+    assert result["msg"].startswith("host: pb cannot connect to %s" % host), result["msg"]
+    assert "use 127.0.0.2" in result["msg"]
+    assert not os.path.exists(os.path.join(home, ".pb"))
+
+
+def test_pb_refuses_127_0_0_1_the_premise_of_the_check(home, pg, pb_bin, tmp_path):
+    """pb itself, reading a siteconfig that points at 127.0.0.1 (written here by hand, since the
+    module refuses to): if a later pb accepts it, the module's check can go."""
+    siteconfig = tmp_path / "siteconfig.yaml"
+    siteconfig.write_text(
+        "connections:\n    pgconn:\n        target: dev\n        outputs:\n            dev:\n"
+        "                dbname: %s\n                host: 127.0.0.1\n                password: %s\n"
+        "                port: %d\n                schema: public\n                type: postgres\n"
+        "                user: %s\n" % (pg["dbname"], pg["password"], pg["port"], pg["user"]))
+    env = dict(os.environ, HOME=home, **PB_ENV)
+    project = str(tmp_path / "proj")
+    subprocess.run([pb_bin, "init", "pb-project", "-o", project, "-n", "pgconn", "-c", str(siteconfig)],
+                   env=env, capture_output=True, timeout=120, check=True)
+    proc = subprocess.run([pb_bin, "validate", "access", "-c", str(siteconfig)], cwd=project, env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 6, proc.stdout + proc.stderr
+    assert pb_cli.REFUSED_HOST_MESSAGE in proc.stdout + proc.stderr

@@ -1,5 +1,6 @@
 """Unit tests of the pb runner (plugins/module_utils/pb_cli.py) with stand-in pb scripts."""
 import os
+import socket
 import stat
 import time
 
@@ -137,3 +138,54 @@ def test_real_pb_version_when_available():
         pytest.skip("PB_BIN is not set (path to the real pb)")
     version, schema = pb_cli.pb_version(pb)
     assert version.count(".") == 2 and schema >= 99
+
+
+def _resolver(table):
+    def resolve(name):
+        if name not in table:
+            raise socket.gaierror(-2, "Name or service not known")
+        return table[name]
+    return resolve
+
+
+HOSTS = _resolver({"localhost": ["127.0.0.1"], "vm": ["127.0.0.1"], "debian": ["127.0.1.1"],
+                   "db.example.com": ["10.1.2.3"], "127.0.0.2": ["127.0.0.2"]})
+
+
+@pytest.mark.parametrize("host, refused", [
+    ("127.0.0.1", "127.0.0.1"), ("0.0.0.0", "0.0.0.0"), ("localhost", "127.0.0.1"),
+    ("127.0.0.2", None), ("debian", None), ("db.example.com", None), ("nowhere.invalid", None),
+])
+def test_refused_address_is_what_pb_refuses(host, refused):
+    assert pb_cli.refused_address(host, HOSTS) == refused
+
+
+def test_a_local_host_pb_refuses_gets_advice_naming_what_to_use():
+    msg = pb_cli.check_output_host({"type": "postgres", "host": "localhost"}, HOSTS, lambda: "debian")
+    assert msg == ("host: pb cannot connect to localhost (it resolves to 127.0.0.1 here): pb refuses "
+                   "warehouse hosts that resolve to 127.0.0.1 or 0.0.0.0. For a server on this machine "
+                   "use 127.0.0.2 (any 127.x.y.z address reaches this machine; the server must listen on "
+                   "it, e.g. PostgreSQL's listen_addresses = '127.0.0.2') or this machine's name debian "
+                   "(it resolves to 127.0.1.1).")
+    # A machine whose own name maps to 127.0.0.1 is not suggested.
+    msg = pb_cli.check_output_host({"type": "redshift", "host": "127.0.0.1"}, HOSTS, lambda: "vm")
+    assert msg.startswith("host: pb cannot connect to 127.0.0.1: ")
+    assert "machine's name" not in msg and msg.endswith("listen_addresses = '127.0.0.2').")
+
+
+@pytest.mark.parametrize("output", [
+    {"type": "postgres", "host": "127.0.0.2"},
+    {"type": "databricks", "host": "localhost"},   # pb 0.26.4 does not refuse it for databricks
+    {"type": "snowflake", "account": "x"},
+])
+def test_hosts_pb_accepts_pass(output):
+    assert pb_cli.check_output_host(output, HOSTS, lambda: "vm") is None
+
+
+def test_pbs_refusal_in_a_failed_run_carries_the_advice(tmp_path):
+    pb = fake_pb(tmp_path, 'echo "Error:     Failed to create connection. Check the credentials and try again. '
+                           'Actual error: invalid host name in credentials" >&2; exit 6')
+    with pytest.raises(pb_cli.PbError) as err:
+        pb_cli.check_pb(pb, ["validate", "access"])
+    assert "exit code 6" in err.value.message
+    assert "use 127.0.0.2" in err.value.message

@@ -1,0 +1,59 @@
+"""The pyenv role's CPython build when it does not finish in time: the role fails saying which
+setting to change, and nothing of the build keeps running (a rerun would otherwise start a second
+build into the same prefix). Found on a busy 2-core machine, where a build took over 30 minutes.
+
+pyenv here is a stand-in whose `install` starts a long child process, so the case takes seconds."""
+import os
+import textwrap
+import time
+
+FAKE_PYENV = textwrap.dedent("""\
+    #!/bin/sh
+    case "$1" in
+      --version) echo "pyenv 2.6.30" ;;
+      versions) ;;
+      latest) exit 1 ;;
+      install)
+        if [ "$2" = --list ]; then echo "  3.11.2"; exit 0; fi
+        sleep 600 &
+        echo $! > "$PYENV_ROOT/build.pid"
+        wait ;;
+    esac
+    """)
+
+
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open("/proc/%d/stat" % pid) as f:
+        return f.read().split()[2] != "Z"
+
+
+def test_a_build_that_times_out_is_stopped_and_says_what_to_change(ansible, tmp_path):
+    root = tmp_path / "pyenv"
+    (root / "bin").mkdir(parents=True)
+    (root / "plugins" / "pyenv-virtualenv" / "bin").mkdir(parents=True)
+    (root / "plugins" / "pyenv-virtualenv" / "bin" / "pyenv-virtualenv").write_text("")
+    (root / "bin" / "pyenv").write_text(FAKE_PYENV)
+    (root / "bin" / "pyenv").chmod(0o755)
+    (tmp_path / "home").mkdir()
+
+    results = ansible.playbook([{
+        "name": "pyenv role", "ansible.builtin.include_role": {"name": "rudderstack.profiles.pyenv"},
+        "vars": {"pyenv_root": str(root), "pyenv_user_home": str(tmp_path / "home"),
+                 "pyenv_install_build_dependencies": False, "pyenv_shell_init": False,
+                 "pyenv_virtualenv_name": "", "pyenv_python_version": "3.11.2",
+                 "pyenv_python_build_timeout": 5}}], gather_facts=True)
+    failed = [r for r in results if r.get("failed")]
+    assert failed, [r.get("msg") for r in results]
+    msg = failed[-1]["msg"]
+    assert "building Python 3.11.2 failed or did not finish within pyenv_python_build_timeout (5 s)" in msg, msg
+    assert "raise pyenv_python_build_timeout" in msg
+
+    pid = int((root / "build.pid").read_text())
+    deadline = time.time() + 10
+    while alive(pid) and time.time() < deadline:
+        time.sleep(0.5)
+    assert not alive(pid), "the build's child process %d is still running" % pid

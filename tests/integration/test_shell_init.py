@@ -1,0 +1,163 @@
+"""Shell init through the real ansible-playbook: the profiles_shell_init module on a throwaway home,
+and the pyenv role's shell init on a home whose ~/.bashrc already initialises pyenv.
+
+The role cases read the machine's existing pyenv and an installed Python (nothing is built,
+installed or created outside pytest's tmp dir): only the throwaway home's files change."""
+import os
+import stat
+import subprocess
+
+import pytest
+
+from test_roles_validation import PYENV_ROOT, _installed_versions
+
+# Debian's skeleton ~/.bashrc, shortened (it returns early in non-interactive shells).
+DEBIAN_BASHRC = "# ~/.bashrc: executed by bash(1) for non-login shells.\n\ncase $- in\n    *i*) ;;\n      *) return;;\nesac\n"
+PB_BLOCK = "export SF_DISABLE_MINICORE=true\n"
+
+
+def shell_task(home, state="present", skip_if=None, files=(".bashrc", ".zshrc"), block=PB_BLOCK):
+    args = {"name": "pb", "home": str(home), "state": state,
+            "shells": [{"file": f, "block": block} for f in files]}
+    if skip_if:
+        args["skip_if"] = skip_if
+    return args
+
+
+@pytest.fixture
+def home(tmp_path):
+    path = tmp_path / "home"
+    path.mkdir()
+    (path / ".bashrc").write_text(DEBIAN_BASHRC)
+    return path
+
+
+def fake_zsh(tmp_path):
+    """A directory holding an executable named zsh: the module then finds zsh 'installed'."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    (bindir / "zsh").write_text("#!/bin/sh\nexit 0\n")
+    (bindir / "zsh").chmod(0o755)
+    return {"PATH": "%s:%s" % (bindir, os.environ["PATH"])}
+
+
+def test_only_installed_shells_get_a_block_and_a_rerun_changes_nothing(ansible, home, tmp_path):
+    assert not os.path.exists("/bin/zsh") and not os.path.exists("/usr/bin/zsh"), "zsh is installed here"
+    result = ansible.module("profiles_shell_init", shell_task(home))
+    assert result["changed"] and not result.get("failed"), result
+    assert [(f["action"], f["reason"]) for f in result["files"]] == [
+        ("add", "block added"), ("skip", "zsh is not installed")]
+    assert not (home / ".zshrc").exists()
+    bashrc = (home / ".bashrc").read_text()
+    assert bashrc == DEBIAN_BASHRC + "# BEGIN rudderstack.profiles pb\n" + PB_BLOCK + "# END rudderstack.profiles pb\n"
+
+    again = ansible.module("profiles_shell_init", shell_task(home))
+    assert not again["changed"], again["files"]
+    assert (home / ".bashrc").read_text() == bashrc
+
+    # Once zsh is there, its file is created, the user's alone can write it, 0644.
+    with_zsh = ansible.module("profiles_shell_init", shell_task(home), extra_env=fake_zsh(tmp_path))
+    assert [f["action"] for f in with_zsh["files"]] == ["keep", "add"]
+    assert stat.S_IMODE((home / ".zshrc").stat().st_mode) == 0o644
+
+
+def test_files_written_by_blockinfile_are_taken_over_unchanged(ansible, home):
+    """Homes onboarded before this module existed hold blocks ansible.builtin.blockinfile wrote."""
+    ansible.playbook([{"name": "as the roles used to", "ansible.builtin.blockinfile": {
+        "path": str(home / ".bashrc"), "marker": "# {mark} rudderstack.profiles pb", "block": PB_BLOCK}}])
+    before = (home / ".bashrc").read_text()
+    result = ansible.module("profiles_shell_init", shell_task(home, files=(".bashrc",)))
+    assert not result["changed"], result
+    assert (home / ".bashrc").read_text() == before
+
+
+def test_symlinked_dotfiles_stay_symlinks_and_keep_their_mode(ansible, home):
+    dotfiles = home / "dotfiles"
+    dotfiles.mkdir()
+    (dotfiles / "bashrc").write_text(DEBIAN_BASHRC)
+    (dotfiles / "bashrc").chmod(0o600)
+    (home / ".bashrc").unlink()
+    (home / ".bashrc").symlink_to("dotfiles/bashrc")
+    result = ansible.module("profiles_shell_init", shell_task(home, files=(".bashrc",)))
+    assert result["files"][0]["path"] == str(dotfiles / "bashrc")
+    assert os.path.islink(home / ".bashrc")
+    assert "# BEGIN rudderstack.profiles pb" in (dotfiles / "bashrc").read_text()
+    assert stat.S_IMODE((dotfiles / "bashrc").stat().st_mode) == 0o600
+
+
+def test_check_mode_reports_the_diff_and_writes_nothing(ansible, home):
+    result = ansible.module("profiles_shell_init", shell_task(home), check=True, diff=True)
+    assert result["changed"]
+    assert (home / ".bashrc").read_text() == DEBIAN_BASHRC
+    [diff] = result["diff"]
+    assert diff["before"] == DEBIAN_BASHRC and diff["after"].endswith("# END rudderstack.profiles pb\n")
+
+
+def test_state_absent_removes_the_block_and_a_file_that_held_only_it(ansible, home, tmp_path):
+    env = fake_zsh(tmp_path)
+    ansible.module("profiles_shell_init", shell_task(home), extra_env=env)
+    assert (home / ".zshrc").exists()
+    result = ansible.module("profiles_shell_init", shell_task(home, state="absent"), extra_env=env)
+    assert [f["action"] for f in result["files"]] == ["remove", "delete"]
+    assert (home / ".bashrc").read_text() == DEBIAN_BASHRC
+    assert not (home / ".zshrc").exists()
+
+
+def test_bad_skip_if_names_the_option(ansible, home):
+    result = ansible.module("profiles_shell_init", shell_task(home, skip_if="pyenv (init"))
+    assert result.get("failed") and "skip_if is not a valid regular expression" in result["msg"]
+    assert (home / ".bashrc").read_text() == DEBIAN_BASHRC
+
+
+# ---- the pyenv role ----------------------------------------------------------------------------
+
+needs_python = pytest.mark.skipif(not (PYENV_ROOT and _installed_versions("3.11")),
+                                  reason="needs an existing pyenv with a 3.11.x on this machine")
+
+
+def pyenv_role(home):
+    return [{"name": "pyenv role", "ansible.builtin.include_role": {"name": "rudderstack.profiles.pyenv"},
+             "vars": {"pyenv_root": PYENV_ROOT, "pyenv_user_home": str(home),
+                      "pyenv_install_build_dependencies": False, "pyenv_virtualenv_name": "",
+                      "pyenv_python_version": _installed_versions("3.11")[-1]}}]
+
+
+def interactive_bash(home, command):
+    env = {"HOME": str(home), "PATH": "/usr/local/bin:/usr/bin:/bin", "TERM": "dumb"}
+    return subprocess.run(["bash", "-ic", command], env=env, capture_output=True, text=True,
+                          timeout=60, check=False)
+
+
+@needs_python
+def test_pyenv_role_leaves_a_bashrc_that_already_initialises_pyenv_alone(ansible, home):
+    # What pyenv's README tells users to add, pointed at this machine's pyenv.
+    users_lines = ('export PYENV_ROOT="%s"\n'
+                   '[[ -d $PYENV_ROOT/bin ]] && export PATH="$PYENV_ROOT/bin:$PATH"\n'
+                   'eval "$(pyenv init - bash)"\n' % PYENV_ROOT)
+    (home / ".bashrc").write_text(DEBIAN_BASHRC + users_lines)
+
+    ansible.playbook(pyenv_role(home), gather_facts=True)
+    assert ansible.last_stats["failures"] == 0, ansible.last_task_names
+    assert (home / ".bashrc").read_text() == DEBIAN_BASHRC + users_lines
+    assert not (home / ".zshrc").exists()
+    assert ansible.last_stats["changed"] == 0
+
+    shell = interactive_bash(home, "type -P pyenv; pyenv root")
+    assert shell.stdout.split() == [os.path.join(PYENV_ROOT, "bin", "pyenv"), PYENV_ROOT], shell.stderr
+
+
+@needs_python
+def test_pyenv_role_writes_one_block_into_a_fresh_bashrc(ansible, home):
+    ansible.playbook(pyenv_role(home), gather_facts=True)
+    assert ansible.last_stats["failures"] == 0, ansible.last_task_names
+    bashrc = (home / ".bashrc").read_text()
+    assert bashrc.startswith(DEBIAN_BASHRC)
+    assert bashrc.count("# BEGIN rudderstack.profiles pyenv") == 1
+    assert bashrc.count("pyenv init - bash") == 1
+    assert not (home / ".zshrc").exists()
+
+    ansible.playbook(pyenv_role(home), gather_facts=True)
+    assert ansible.last_stats["changed"] == 0
+    assert (home / ".bashrc").read_text() == bashrc
+    shell = interactive_bash(home, "pyenv root")
+    assert shell.stdout.strip() == PYENV_ROOT, shell.stderr

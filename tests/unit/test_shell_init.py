@@ -1,0 +1,166 @@
+"""Unit tests of the shell startup-file blocks (plugins/module_utils/shell_init.py)."""
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from ansible_collections.rudderstack.profiles.plugins.module_utils import shell_init
+from ansible_collections.rudderstack.profiles.plugins.module_utils.shell_init import (
+    ShellInitError, plan, put_block, remove_block)
+
+BLOCK = 'export PYENV_ROOT="$HOME/.pyenv"\neval "$(pyenv init - bash)"\n'
+WRAPPED = ("# BEGIN rudderstack.profiles pyenv\n" + BLOCK + "# END rudderstack.profiles pyenv\n")
+# Debian's skeleton ~/.bashrc, shortened.
+DEBIAN_BASHRC = "# ~/.bashrc: executed by bash(1) for non-login shells.\n\ncase $- in\n    *i*) ;;\n      *) return;;\nesac\n"
+# What pyenv's README tells users to add.
+PYENV_README_LINES = ('export PYENV_ROOT="$HOME/.pyenv"\n'
+                      '[[ -d $PYENV_ROOT/bin ]] && export PATH="$PYENV_ROOT/bin:$PATH"\n'
+                      'eval "$(pyenv init - bash)"\n')
+
+
+def test_put_block_appends_after_the_users_text():
+    assert put_block(DEBIAN_BASHRC, "pyenv", BLOCK) == DEBIAN_BASHRC + WRAPPED
+    assert put_block("alias ll='ls -l'", "pyenv", BLOCK) == "alias ll='ls -l'\n" + WRAPPED
+    assert put_block("", "pyenv", BLOCK.rstrip("\n")) == WRAPPED
+
+
+def test_put_block_replaces_in_place_and_keeps_what_follows():
+    old = DEBIAN_BASHRC + "# BEGIN rudderstack.profiles pyenv\nold\n# END rudderstack.profiles pyenv\nalias x=y\n"
+    assert put_block(old, "pyenv", BLOCK) == DEBIAN_BASHRC + WRAPPED + "alias x=y\n"
+
+
+def test_put_block_leaves_one_block_where_there_were_two():
+    doubled = WRAPPED + "alias x=y\n" + WRAPPED
+    assert put_block(doubled, "pyenv", BLOCK) == WRAPPED + "alias x=y\n"
+
+
+def test_blocks_of_other_names_are_not_touched():
+    pb = "# BEGIN rudderstack.profiles pb\nexport SF_DISABLE_MINICORE=true\n# END rudderstack.profiles pb\n"
+    text = put_block(pb, "pyenv", BLOCK)
+    assert text == pb + WRAPPED
+    assert remove_block(text, "pyenv") == pb
+
+
+def test_an_unterminated_marker_is_not_a_block():
+    text = "# BEGIN rudderstack.profiles pyenv\nuser code\n"
+    assert shell_init.find_block(text.splitlines(True), "pyenv") is None
+    assert put_block(text, "pyenv", BLOCK) == text + WRAPPED
+
+
+def test_initialised_elsewhere_ignores_comments_and_our_block():
+    assert shell_init.initialised_elsewhere([PYENV_README_LINES], "pyenv", "pyenv init")
+    assert not shell_init.initialised_elsewhere([WRAPPED, None], "pyenv", "pyenv init")
+    assert not shell_init.initialised_elsewhere(['# eval "$(pyenv init -)"\n'], "pyenv", "pyenv init")
+    assert shell_init.initialised_elsewhere(
+        ['  eval "$(/opt/homebrew/bin/pyenv init --path)"\n'], "pyenv", "pyenv init")
+
+
+def files(**contents):
+    return lambda path: contents.get(path.lstrip("."))
+
+
+SHELLS = [{"shell": "bash", "file": ".bashrc", "block": BLOCK},
+          {"shell": "zsh", "file": ".zshrc", "block": BLOCK.replace("bash", "zsh")}]
+
+
+def actions(steps):
+    return [(s["file"], s["action"]) for s in steps]
+
+
+def test_a_shell_that_is_not_installed_gets_nothing():
+    steps = plan("pyenv", SHELLS, {"bash"}.__contains__, files(bashrc=DEBIAN_BASHRC), skip_if="pyenv init")
+    assert actions(steps) == [(".bashrc", "add"), (".zshrc", "skip")]
+    assert steps[0]["after"] == DEBIAN_BASHRC + WRAPPED
+    assert steps[1]["reason"] == "zsh is not installed"
+
+
+def test_a_missing_file_of_an_installed_shell_is_created():
+    steps = plan("pyenv", SHELLS, {"bash", "zsh"}.__contains__, files(bashrc=DEBIAN_BASHRC))
+    assert actions(steps) == [(".bashrc", "add"), (".zshrc", "add")]
+    assert steps[1]["before"] is None and "pyenv init - zsh" in steps[1]["after"]
+
+
+def test_rerun_keeps():
+    steps = plan("pyenv", SHELLS, {"bash"}.__contains__, files(bashrc=DEBIAN_BASHRC + WRAPPED),
+                 skip_if="pyenv init")
+    assert actions(steps) == [(".bashrc", "keep"), (".zshrc", "skip")]
+
+
+def test_the_users_own_init_wins_in_any_startup_file_of_that_shell():
+    # In .bashrc itself ...
+    steps = plan("pyenv", SHELLS, {"bash", "zsh"}.__contains__,
+                 files(bashrc=DEBIAN_BASHRC + PYENV_README_LINES), skip_if="pyenv init")
+    assert actions(steps) == [(".bashrc", "skip"), (".zshrc", "add")]
+    assert "skip_if matched" in steps[0]["reason"]
+    # ... or in .profile, which bash reads as a login shell; zsh does not read it.
+    steps = plan("pyenv", SHELLS, {"bash", "zsh"}.__contains__,
+                 files(bashrc=DEBIAN_BASHRC, profile=PYENV_README_LINES), skip_if="pyenv init")
+    assert actions(steps) == [(".bashrc", "skip"), (".zshrc", "add")]
+
+
+def test_a_block_from_an_earlier_run_goes_when_the_user_has_their_own_init():
+    steps = plan("pyenv", SHELLS, {"bash"}.__contains__,
+                 files(bashrc=DEBIAN_BASHRC + WRAPPED + PYENV_README_LINES), skip_if="pyenv init")
+    assert actions(steps)[0] == (".bashrc", "remove")
+    assert steps[0]["after"] == DEBIAN_BASHRC + PYENV_README_LINES
+
+
+def test_an_earlier_zshrc_made_where_zsh_is_missing_is_removed_with_its_block():
+    pb = "# BEGIN rudderstack.profiles pb\nexport X=1\n# END rudderstack.profiles pb\n"
+    steps = plan("pyenv", SHELLS, {"bash"}.__contains__,
+                 files(bashrc=DEBIAN_BASHRC + WRAPPED, zshrc=WRAPPED + "\n"))
+    assert actions(steps) == [(".bashrc", "keep"), (".zshrc", "delete")]
+    assert steps[1]["after"] is None
+    # A file that holds something else keeps it.
+    steps = plan("pyenv", SHELLS, {"bash"}.__contains__, files(zshrc=pb + WRAPPED))
+    assert actions(steps) == [(".bashrc", "add"), (".zshrc", "remove")]
+    assert steps[1]["after"] == pb
+
+
+def test_state_absent_takes_blocks_out():
+    steps = plan("pyenv", [{"file": ".bashrc"}, {"file": ".zshrc"}], {"bash", "zsh"}.__contains__,
+                 files(bashrc=DEBIAN_BASHRC + WRAPPED), state="absent")
+    assert actions(steps) == [(".bashrc", "remove"), (".zshrc", "skip")]
+    assert steps[0]["after"] == DEBIAN_BASHRC
+
+
+def test_the_shell_follows_from_the_file_name():
+    assert [shell_init.shell_for_file(f) for f in (".bashrc", ".zprofile", ".profile", "x/.zshrc", "rc")] \
+        == ["bash", "zsh", "sh", "zsh", None]
+    steps = plan("pb", [{"file": ".bashrc", "block": "x"}], {"bash"}.__contains__, files())
+    assert steps[0]["shell"] == "bash" and steps[0]["action"] == "add"
+
+
+@pytest.mark.parametrize("shells, kwargs, message", [
+    ([{"file": ".bashrc"}], {}, "has no block"),
+    ([{"file": "rc", "block": "x"}], {}, "set shell for rc"),
+    ([{"shell": "bash", "block": "x"}], {}, "needs a file"),
+    ([{"file": ".bashrc", "block": "x"}, {"file": ".bashrc", "block": "y"}], {}, "listed twice"),
+    ([{"file": ".bashrc", "block": "x"}], {"skip_if": "("}, "skip_if is not a valid regular expression"),
+    ([{"file": ".bashrc", "block": "x"}], {"state": "gone"}, "state must be present or absent"),
+])
+def test_bad_input_names_the_option(shells, kwargs, message):
+    with pytest.raises(ShellInitError, match=message):
+        plan("pyenv", shells, {"bash"}.__contains__, files(), **kwargs)
+
+
+LINE = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"),
+               max_size=30)
+TEXT = st.lists(st.one_of(LINE, st.sampled_from([
+    "# BEGIN rudderstack.profiles pyenv", "# END rudderstack.profiles pyenv", "old body"])),
+    max_size=8).map(lambda lines: "".join(line + "\n" for line in lines))
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT, LINE)
+def test_put_block_is_idempotent_and_leaves_exactly_one_block(text, body):
+    once = put_block(text, "pyenv", body)
+    assert put_block(once, "pyenv", body) == once
+    assert once.count(shell_init.render_block("pyenv", body)) >= 1
+    assert shell_init.find_block(remove_block(once, "pyenv").splitlines(True), "pyenv") is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(TEXT, LINE)
+def test_remove_undoes_put_on_a_file_without_block(text, body):
+    if shell_init.find_block(text.splitlines(True), "pyenv"):
+        return
+    assert remove_block(put_block(text, "pyenv", body), "pyenv") == text
