@@ -39,12 +39,13 @@ ANSIBLE_COLLECTIONS_PATH=$COLLECTIONS "$ROOT/.venv/bin/ansible-playbook" \
 
 echo "== the real pb in the onboarded project"
 PB=$(pyenv root)/versions/profiles/bin/pb
+eval "$("$PY" "$ROOT/scripts/pb_env.py")"  # the environment pb needs (SF_DISABLE_MINICORE=true, ...)
 cd ~/profiles-project
 for cmd in "validate access" "compile" "run"; do
   # pb logs to stderr; keep its whole output beside the other state, print its verdict.
   log=$STATE/pb-${cmd// /-}.log
   start=$SECONDS
-  if SF_DISABLE_MINICORE=true SNOWFLAKE_DISABLE_PLATFORM_DETECTION=true timeout 300 "$PB" $cmd > "$log" 2>&1; then
+  if timeout 300 "$PB" $cmd > "$log" 2>&1; then
     echo "pb $cmd: ok in $((SECONDS - start)) s ($(grep -E 'Models Processed|Program completed' "$log" | tr -s ' ' | paste -sd' '))"
   else
     echo "pb $cmd: FAILED, see $log"; tail -20 "$log"; exit 1

@@ -38,7 +38,7 @@ if [ ! -x .venv-pb/bin/pb ]; then
   "$PY" -m venv .venv-pb
   .venv-pb/bin/pip install -q "profiles-rudderstack==$PB_VERSION" 2>&1 | grep -v '^WARNING: Location' || true
 fi
-SF_DISABLE_MINICORE=true .venv-pb/bin/pb version | sed -n 1p
+(eval "$("$PY" scripts/pb_env.py)"; .venv-pb/bin/pb version | sed -n 1p)
 
 # ansible-test creates venvs without pip and tries to download get-pip.py from a host this
 # machine cannot reach; this stand-in bootstraps pip from ensurepip instead (FACTS.md).

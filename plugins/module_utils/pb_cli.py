@@ -183,13 +183,26 @@ def pb_version(pb, timeout=DEFAULT_TIMEOUT, env=None):
     return parse_version(check_pb(pb, ["version"], timeout=timeout, env=env).stdout)
 
 
+# Blanks only, not newlines: an empty value must not capture the next line.
+_VERSION_LINE = re.compile(r"version of pb:[ \t]*v?(\S+)")
+_SCHEMA_LINE = re.compile(r"Native schema version:[ \t]*(\d+)")
+
+
+def read_version(out):
+    """``{"version": "0.26.4", "native_schema_version": 99}`` from ``pb version`` output; a
+    value that is not there is ``""`` / None (the caller says what that means)."""
+    version = _VERSION_LINE.search(out or "")
+    schema = _SCHEMA_LINE.search(out or "")
+    return {"version": version.group(1) if version else "",
+            "native_schema_version": int(schema.group(1)) if schema else None}
+
+
 def parse_version(out):
     """(version, native schema version) from ``pb version`` output."""
-    version = re.search(r"version of pb:\s*v?(\S+)", out)
-    schema = re.search(r"Native schema version:\s*(\d+)", out)
-    if not version or not schema:
+    found = read_version(out)
+    if not found["version"] or found["native_schema_version"] is None:
         raise PbError("cannot read the version from `pb version` output:\n%s" % out.strip())
-    return version.group(1), int(schema.group(1))
+    return found["version"], found["native_schema_version"]
 
 
 def _text(data):

@@ -21,7 +21,8 @@ description:
     one transaction - if any statement fails, nothing of the run is applied.
   - Only explicit grants to the principal are counted; rights through PUBLIC or role membership
     are not. Privileges on objects the principal owns count as held and are never revoked.
-  - Supported warehouses in this release are C(postgres) and C(redshift).
+  - Each warehouse is one adapter; O(warehouse) lists them. Connection options differ per
+    warehouse (each option says which warehouses use it); an option of another warehouse is an error.
 extends_documentation_fragment:
   - rudderstack.profiles.warehouse
   - ansible.builtin.action_common_attributes
@@ -39,14 +40,6 @@ options:
       - The user or role that pb connects as (or that is granted to it).
     type: str
     required: true
-  principal_type:
-    description:
-      - V(user) creates a login user (PostgreSQL C(CREATE ROLE ... LOGIN), Redshift C(CREATE USER)).
-        On PostgreSQL an existing role without LOGIN is given LOGIN, since pb logs in as it.
-      - V(role) creates a role without login (Redshift RBAC role; grants go C(TO ROLE)).
-    type: str
-    choices: [user, role]
-    default: user
   principal_password:
     description:
       - Password for a new user. Never shown in RV(queries) or the diff.
@@ -268,6 +261,11 @@ plan:
       type: list
       elements: str
       returned: always
+    actions:
+      description: Changes besides grants that the warehouse's adapter plans (for example a role granted to a user).
+      type: list
+      elements: str
+      returned: always
 read_round_trips:
   description: Queries sent to read the current state (independent of the number of tables).
   returned: always
@@ -277,17 +275,15 @@ read_round_trips:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.rudderstack.profiles.plugins.module_utils.connection import (
-    HAS_PSYCOPG2, PSYCOPG2_IMPORT_ERROR, connect, warehouse_common_argument_spec)
-from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import GrantsError, run
-from ansible_collections.rudderstack.profiles.plugins.module_utils.grants_registry import ADAPTERS
+from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import registry
+from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import GrantsError, run
 
 
 def argument_spec():
-    spec = warehouse_common_argument_spec()
+    spec = registry.argument_spec()
     spec.update(
         principal=dict(type="str", required=True),
-        principal_type=dict(type="str", default="user", choices=["user", "role"]),
+        principal_type=dict(type="str", choices=registry.principal_types()),
         principal_password=dict(type="str", no_log=True),
         update_password=dict(type="str", default="on_create", choices=["on_create", "always"],
                              no_log=False),
@@ -317,19 +313,20 @@ def argument_spec():
 
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    if not HAS_PSYCOPG2:
-        module.fail_json(msg=missing_required_lib("psycopg2-binary"), exception=PSYCOPG2_IMPORT_ERROR)
-    params = module.params
-    conn = None
+    adapter_class = registry.ADAPTERS[module.params["warehouse"]]
+    import_error = adapter_class.client_import_error()
+    if import_error:
+        module.fail_json(msg=missing_required_lib(adapter_class.PIP_PACKAGE), exception=import_error)
+    adapter = None
     try:
-        conn = connect(params)
-        adapter = ADAPTERS[params["warehouse"]](conn)
-        result = run(adapter, params, module.check_mode)
-    except (GrantsError, ConnectionError) as exc:
+        adapter = registry.adapter_for(module.params)
+        adapter.connect()
+        result = run(adapter, module.params, module.check_mode)
+    except GrantsError as exc:
         module.fail_json(msg=str(exc), changed=False)
     finally:
-        if conn is not None:
-            conn.close()
+        if adapter is not None:
+            adapter.close()
     module.exit_json(**result)
 
 

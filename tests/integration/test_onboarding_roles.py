@@ -8,6 +8,7 @@ import sys
 
 import pytest
 import yaml
+from ansible_collections.rudderstack.profiles.plugins.module_utils.pb_cli import PB_ENV
 
 import seed_sample_events  # scripts/, on sys.path via conftest
 
@@ -20,7 +21,7 @@ def onboarding_tasks(pg, tmp_path):
     return siteconfig, [
         {"name": "grants", "ansible.builtin.include_role": {"name": "rudderstack.profiles.warehouse_grants"},
          "vars": {
-             "warehouse_grants_login_host": pg["host"], "warehouse_grants_login_port": pg["port"],
+             "warehouse_grants_warehouse": "postgres", "warehouse_grants_login_host": pg["host"], "warehouse_grants_login_port": pg["port"],
              "warehouse_grants_login_user": pg["user"], "warehouse_grants_login_password": pg["password"],
              "warehouse_grants_login_db": seed_sample_events.DBNAME,
              "warehouse_grants_principal": "onboard_pb", "warehouse_grants_principal_password": "pw-onboard",
@@ -64,7 +65,7 @@ def test_roles_onboard_then_rerun_changes_nothing(pg, pg_connect, ansible, tmp_p
     # pb, as the principal the role created, builds the id stitcher.
     proc = subprocess.run([PB_BIN, "run", "-p", str(tmp_path / "project"), "-c", siteconfig],
                           cwd=str(tmp_path), capture_output=True, text=True, timeout=300, check=False,
-                          env=dict(os.environ, SF_DISABLE_MINICORE="true"))
+                          env=dict(os.environ, **PB_ENV))
     assert proc.returncode == 0, proc.stderr[-3000:]
     cur = pg_connect(dbname=seed_sample_events.DBNAME).cursor()
     cur.execute("SELECT count(DISTINCT user_main_id) FROM onboard_out.user_id_stitcher")

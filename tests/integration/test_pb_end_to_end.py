@@ -8,6 +8,7 @@ import time
 
 import pytest
 import yaml
+from ansible_collections.rudderstack.profiles.plugins.module_utils.pb_cli import PB_ENV
 from seed_sample_events import IDENTIFIES, TRACKS  # scripts/, on sys.path via conftest
 
 PB_BIN = os.environ.get("PB_BIN")
@@ -17,7 +18,6 @@ DBNAME = "profiles_e2e"
 INPUT_SCHEMA = "events"
 OUTPUT_SCHEMA = "profiles_out"
 CONNECTION = "local_pg"
-PB_ENV = {"SF_DISABLE_MINICORE": "true", "SNOWFLAKE_DISABLE_PLATFORM_DETECTION": "true"}
 
 
 # The sample events of the local onboarding run (scripts/seed_sample_events.py): two anonymous ids

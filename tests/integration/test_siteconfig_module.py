@@ -8,6 +8,7 @@ import subprocess
 
 import pytest
 import yaml
+from ansible_collections.rudderstack.profiles.plugins.module_utils.pb_cli import PB_ENV
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIXTURES = os.path.join(REPO, "tests", "unit", "fixtures", "pb-siteconfig")
@@ -256,8 +257,7 @@ def test_pb_loads_postgres_siteconfig_written_by_module(run, home, pg, pg_connec
     with open(siteconfig) as handle:
         text = handle.read()
     assert "                port: %d\n" % pg["port"] in text  # an integer, as pb requires
-    env = dict(os.environ, SF_DISABLE_MINICORE="true", SNOWFLAKE_DISABLE_PLATFORM_DETECTION="true",
-               HOME=home)
+    env = dict(os.environ, HOME=home, **PB_ENV)
     project = str(tmp_path / "proj")
     init = subprocess.run([pb_bin, "init", "pb-project", "-o", project, "-n", "pgconn",
                            "-c", siteconfig], env=env, capture_output=True, text=True, timeout=120, check=False)

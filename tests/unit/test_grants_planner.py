@@ -1,10 +1,10 @@
 """The warehouse-neutral model and planner, and the PostgreSQL renderer, without a server."""
 import pytest
 
-from ansible_collections.rudderstack.profiles.plugins.module_utils import grants
-from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import Grant
-from ansible_collections.rudderstack.profiles.plugins.module_utils.grants_postgres import PostgresAdapter
-from ansible_collections.rudderstack.profiles.plugins.module_utils.grants_registry import ADAPTERS
+from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import model as grants
+from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import Grant
+from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.postgres import PostgresAdapter
+from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.registry import ADAPTERS
 
 PG = PostgresAdapter()
 
@@ -24,7 +24,7 @@ def desired(**params):
 
 
 def plan(d, c):
-    return grants.plan_grants(d, c, PG.all_privileges)
+    return grants.plan_grants(d, c, PG)
 
 
 def texts(statements):

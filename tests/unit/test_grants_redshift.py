@@ -4,8 +4,8 @@ import os
 
 import pytest
 
-from ansible_collections.rudderstack.profiles.plugins.module_utils import grants
-from ansible_collections.rudderstack.profiles.plugins.module_utils import grants_redshift as rs
+from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import model as grants
+from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import redshift as rs
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "redshift")
 
@@ -123,7 +123,7 @@ def test_role_rows_are_kept_apart_from_user_rows():
     schemas = [{"name": "public", "tables": ["orders"]}, {"name": "test_schema1", "tables": []}]
     adapter, desired, current = read("role1", "role", input_schemas=schemas, languages=["plpythonu", "exfunc"])
     assert grants.Grant("language", ("plpythonu",), "USAGE") not in current.grants  # only reguser has it
-    plan = grants.plan_grants(desired, current, adapter.all_privileges)
+    plan = grants.plan_grants(desired, current, adapter)
     assert [grants.describe(g) for g in plan.to_grant] == ['USAGE ON SCHEMA "public"',
                                                            'USAGE ON LANGUAGE "plpythonu"']
     statements = [s.text for s in adapter.render(plan, desired, current)]
@@ -136,11 +136,11 @@ def test_default_privileges_from_recorded_view_converge():
                                      future_tables_owners=["u1"], languages=[])
     assert {grants.Grant("default", ("u1", "public"), "UPDATE"),
             grants.Grant("default", ("u1", "public"), "SELECT")} <= current.grants
-    plan = grants.plan_grants(desired, current, adapter.all_privileges)
+    plan = grants.plan_grants(desired, current, adapter)
     assert not any(g.kind == "default" for g in plan.to_grant)
     desired.mode = "exclusive"
     desired.default_privileges["public"] = {"SELECT"}
-    plan = grants.plan_grants(desired, current, adapter.all_privileges)
+    plan = grants.plan_grants(desired, current, adapter)
     assert [s.text for s in adapter.render(plan, desired, current) if "DEFAULT" in s.text] == [
         'ALTER DEFAULT PRIVILEGES FOR USER "u1" IN SCHEMA "public" REVOKE UPDATE ON TABLES FROM "u2"']
 

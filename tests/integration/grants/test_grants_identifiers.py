@@ -20,9 +20,8 @@ OUTCOMES = []
 
 
 def _grants():
-    from ansible_collections.rudderstack.profiles.plugins.module_utils import connection, grants
-    from ansible_collections.rudderstack.profiles.plugins.module_utils.grants_registry import ADAPTERS
-    return connection, grants, ADAPTERS
+    from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import model as grants, registry
+    return grants, registry
 
 
 def _snapshot(conn):
@@ -37,7 +36,7 @@ def _snapshot(conn):
 @settings(max_examples=30, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 @given(schema=NAMES, table=NAMES, principal=NAMES)
 def test_generated_names_are_granted_exactly_or_rejected(db, schema, table, principal):
-    connection, grants, adapters = _grants()
+    grants, registry = _grants()
     conn = db["conn"]
     cur = conn.cursor()
     cur.execute("CREATE TABLE IF NOT EXISTS public.victim (id int)")
@@ -54,11 +53,12 @@ def test_generated_names_are_granted_exactly_or_rejected(db, schema, table, prin
                         input_schemas=[{"name": schema, "tables": [table]}], database_privileges=[],
                         sslmode="prefer")
     try:
-        wconn = connection.connect(params)
+        adapter = registry.adapter_for(params)
+        adapter.connect()
         try:
-            result = grants.run(adapters["postgres"](wconn), params, False)
+            result = grants.run(adapter, params, False)
         finally:
-            wconn.close()
+            adapter.close()
     except grants.GrantsError as exc:
         OUTCOMES.append("rejected")
         message = str(exc)
@@ -96,7 +96,7 @@ def _role_exists(cur, name):
 @settings(max_examples=30, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(name=st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1))
 def test_quote_ident_matches_psycopg2_identifier(db, name):
-    grants = _grants()[1]
+    grants = _grants()[0]
     assert grants.quote_ident(name) == sql.Identifier(name).as_string(db["conn"])
 
 

@@ -4,6 +4,7 @@ import os
 import subprocess
 
 import pytest
+from ansible_collections.rudderstack.profiles.plugins.module_utils.pb_cli import PB_ENV
 
 from grants_helpers import login_args, unique
 
@@ -24,7 +25,7 @@ def siteconfig(db, principal, password, warehouse="postgres", schema="rs_profile
 
 
 def pb(args, cwd, timeout=120):
-    env = dict(os.environ, SF_DISABLE_MINICORE="true", SNOWFLAKE_DISABLE_PLATFORM_DETECTION="true")
+    env = dict(os.environ, **PB_ENV)
     return subprocess.run([PB] + args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout,
                           check=False)
 

@@ -3,11 +3,12 @@
 # Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
 """Warehouse-neutral model and planner for profiles_grants.
 
-Flow: options -> ``build_desired`` (validated, normalised ``Desired``) -> adapter reads
+Flow: options -> ``build_desired`` (validated, normalised ``Desired``) -> the adapter reads
 ``Current`` in a fixed number of round trips -> ``plan_grants`` (to_grant / to_revoke /
-unchanged) -> adapter renders statements -> adapter applies them in one transaction.
+unchanged) -> the adapter renders statements -> the adapter applies them.
 
-Nothing here imports Ansible or a database driver: unit tests call it directly.
+Nothing here imports Ansible or a client library, and nothing here names a warehouse: what
+differs per warehouse is asked of the adapter (see adapter.py for the interface).
 """
 from __future__ import absolute_import, division, print_function
 
@@ -15,14 +16,17 @@ __metaclass__ = type
 
 from collections import namedtuple
 
-# kind: database | schema | table | default | language
-# target: (db,) | (schema,) | (schema, table) | (owner, schema) | (language,)
-# A "default" grant is a default privilege on future tables that ``owner`` creates in ``schema``.
+# A privilege on one object. kind and target are the adapter's vocabulary; the SQL warehouses use
+#   database (db,) | schema (schema,) | table (schema, table) | default (owner, schema) | language (lang,)
+# where a "default" grant is a default privilege on future tables ``owner`` creates in ``schema``.
+# Adapters add their own kinds (a compute warehouse, a catalog, a project, ...).
 Grant = namedtuple("Grant", "kind target privilege")
 
-# text: what is shown to users (never a secret); template/params: what is executed.
+# text: what is shown to users (never a secret); template/params: what the adapter executes
+# (SQL and its bound parameters, or an API call).
 Statement = namedtuple("Statement", "text template params")
 
+# Statements and plans list kinds in this order; kinds not listed follow, alphabetically.
 KIND_ORDER = ("database", "schema", "table", "default", "language")
 PRIVILEGE_ALIASES = {"TEMP": "TEMPORARY", "ALL PRIVILEGES": "ALL"}
 
@@ -36,12 +40,7 @@ def quote_ident(name):
     return '"' + name.replace('"', '""') + '"'
 
 
-def quote_literal(value):
-    """Quote a string literal (standard_conforming_strings on; used only for display)."""
-    return "'" + value.replace("'", "''") + "'"
-
-
-def validate_identifier(value, option, max_bytes=63, fold_case=False):
+def validate_identifier(value, option, max_bytes=63):
     """Return ``value`` if the warehouse can store it unchanged; raise GrantsError naming ``option``."""
     if not isinstance(value, str):
         raise GrantsError("%s: expected a name (string), got %r" % (option, value))
@@ -54,10 +53,6 @@ def validate_identifier(value, option, max_bytes=63, fold_case=False):
     if size > max_bytes:
         raise GrantsError("%s: %r is %d bytes long; this warehouse keeps at most %d bytes of a name "
                           "and would silently truncate it" % (option, value, size, max_bytes))
-    if fold_case and value != value.lower():
-        raise GrantsError("%s: %r has upper-case letters; Redshift folds names to lower case (unless "
-                          "enable_case_sensitive_identifier is on), so it would never match: use %r"
-                          % (option, value, value.lower()))
     return value
 
 
@@ -84,6 +79,8 @@ class Desired:
         self.default_privileges = {}      # schema -> set (future tables)
         self.future_tables_owners = None  # [role] or None for the connecting user
         self.languages = []
+        self.object_privileges = {}       # (kind, target) -> set: adapter kinds (warehouse, catalog...)
+        self.extra = {}                   # adapter-owned desired state (extend_desired)
         self.options = {}                 # (kind, name) -> option path, for error messages
 
     @property
@@ -106,13 +103,15 @@ class Current:
         self.languages = set()  # existing languages among those named
         self.roles = set()      # existing roles/users among future_tables_owners
         self.grants = set()     # explicit privileges the principal holds on those objects
+        self.extra = {}         # adapter-owned state (read_current), e.g. members of a role
+        self.owners = {}        # (kind, target) -> owner, for adapter kinds
 
     def owner_of(self, kind, target):
         if kind == "schema":
             return self.schemas.get(target[0])
         if kind == "table":
             return self.tables.get(target[0], {}).get(target[1])
-        return None
+        return self.owners.get((kind, target))
 
 
 class Plan:
@@ -124,15 +123,20 @@ class Plan:
         self.to_grant = []
         self.to_revoke = []
         self.unchanged = []
+        self.actions = []   # adapter-planned changes besides grants, as text (e.g. "grant role R to user U")
 
     @property
     def changed(self):
         return bool(self.create_principal or self.set_login or self.set_password or self.create_schemas
-                    or self.to_grant or self.to_revoke)
+                    or self.to_grant or self.to_revoke or self.actions)
 
 
-def sort_grants(grants):
-    return sorted(grants, key=lambda g: (KIND_ORDER.index(g.kind), g.target, g.privilege))
+def kind_rank(kind, order):
+    return (order.index(kind), "") if kind in order else (len(order), kind)
+
+
+def sort_grants(grants, order=KIND_ORDER):
+    return sorted(grants, key=lambda g: (kind_rank(g.kind, order), g.target, g.privilege))
 
 
 def normalise_privileges(values, allowed, option):
@@ -154,7 +158,8 @@ def build_desired(params, adapter):
     """Validate module options (a plain dict) against ``adapter`` and return a ``Desired``."""
     ident = adapter.validate_identifier
     principal = adapter.check_principal_name(ident(params.get("principal"), "principal"), "principal")
-    desired = Desired(principal, params.get("principal_type") or "user", params.get("principal_password"),
+    desired = Desired(principal, params.get("principal_type") or adapter.PRINCIPAL_TYPES[0],
+                      params.get("principal_password"),
                       params.get("update_password") or "on_create", params.get("state") or "present",
                       params.get("mode") or "append")
     if desired.principal_type not in adapter.PRINCIPAL_TYPES:
@@ -162,6 +167,9 @@ def build_desired(params, adapter):
                           % (desired.principal_type, adapter.NAME, ", ".join(adapter.PRINCIPAL_TYPES)))
     if desired.principal_type != "user" and desired.password is not None:
         raise GrantsError("principal_password: only a principal_type user logs in with a password")
+    if desired.password is not None and not adapter.PASSWORDS:
+        raise GrantsError("principal_password: %s principals do not log in with a password; remove it"
+                          % adapter.NAME)
     privs = adapter.PRIVILEGES
 
     db_privs = params.get("database_privileges")
@@ -226,6 +234,7 @@ def build_desired(params, adapter):
     if languages is None:
         languages = adapter.DEFAULT_LANGUAGES
     desired.languages = sorted(set(ident(lang, "languages[%d]" % i) for i, lang in enumerate(languages)))
+    adapter.extend_desired(desired, params)
     return desired
 
 
@@ -237,7 +246,7 @@ def _add(mapping, key, values):
     mapping.setdefault(key, set()).update(values)
 
 
-def expand(desired, current, all_privileges):
+def expand(desired, current, adapter):
     """Desired grants as a set of Grant (ALL expanded, all-tables rules resolved against the
     tables that exist now), and the scope: the (kind, target) objects this run manages."""
     want, scope = set(), set()
@@ -246,7 +255,7 @@ def expand(desired, current, all_privileges):
         scope.add((kind, target))
         for privilege in privileges:
             if privilege == "ALL":
-                want.update(Grant(kind, target, p) for p in all_privileges(kind))
+                want.update(Grant(kind, target, p) for p in adapter.all_privileges(kind))
             else:
                 want.add(Grant(kind, target, privilege))
 
@@ -258,17 +267,17 @@ def expand(desired, current, all_privileges):
         tables = rule.tables if rule.tables is not None else sorted(current.tables.get(rule.schema, {}))
         for table in tables:
             add("table", (rule.schema, table), rule.privileges)
-    owners = desired.future_tables_owners or [current.login_user]
     for schema, privileges in desired.default_privileges.items():
-        for owner in owners:
-            if owner != desired.principal:  # the principal's own future tables are its own
-                add("default", (owner, schema), privileges)
+        for kind, target in adapter.future_targets(schema, desired, current):
+            add(kind, target, privileges)
     for language in desired.languages:
         add("language", (language,), ["USAGE"])
+    for (kind, target), privileges in desired.object_privileges.items():
+        add(kind, target, privileges)
     return want, scope
 
 
-def check_objects(desired, current):
+def check_objects(desired, current, adapter=None):
     """Fail fast, before any write, on named objects that do not exist and will not be created."""
     for name, option in desired.required_schemas:
         if name not in current.schemas:
@@ -289,9 +298,11 @@ def check_objects(desired, current):
         if owner not in current.roles:
             raise GrantsError("future_tables_owners: %s is not an existing user or role"
                               % quote_ident(owner))
+    if adapter is not None:
+        adapter.check_objects(desired, current)
 
 
-def plan_grants(desired, current, all_privileges):
+def plan_grants(desired, current, adapter):
     """Compare desired with current and return a Plan. Never touches ownership: privileges on
     objects the principal owns count as held and are never revoked."""
     plan = Plan()
@@ -308,20 +319,22 @@ def plan_grants(desired, current, all_privileges):
                 # The run creates it: plan as if it existed, owned by whoever will own it.
                 current.schemas[name] = desired.principal if owned else current.login_user
                 current.tables.setdefault(name, {})
-    want, scope = expand(desired, current, all_privileges)
+        adapter.plan_actions(desired, current, plan)
+    want, scope = expand(desired, current, adapter)
+    order = adapter.KIND_ORDER
 
     def owned(grant):
         return current.owner_of(grant.kind, grant.target) == desired.principal
 
     held = set(g for g in current.grants if (g.kind, g.target) in scope)
     if desired.state == "absent":
-        plan.to_revoke = sort_grants(g for g in held & want if not owned(g))
+        plan.to_revoke = sort_grants((g for g in held & want if not owned(g)), order)
         plan.unchanged = []
         return plan
-    plan.to_grant = sort_grants(g for g in want - held if not owned(g))
-    plan.unchanged = sort_grants(g for g in want if g in held or owned(g))
+    plan.to_grant = sort_grants((g for g in want - held if not owned(g)), order)
+    plan.unchanged = sort_grants((g for g in want if g in held or owned(g)), order)
     if desired.mode == "exclusive":
-        plan.to_revoke = sort_grants(g for g in held - want if not owned(g))
+        plan.to_revoke = sort_grants((g for g in held - want if not owned(g)), order)
     return plan
 
 
@@ -337,10 +350,12 @@ def describe(grant):
     if kind == "default":
         return "%s ON FUTURE TABLES OF %s IN SCHEMA %s" % (
             privilege, quote_ident(target[0]), quote_ident(target[1]))
-    return "%s ON LANGUAGE %s" % (privilege, quote_ident(target[0]))
+    if kind == "language":
+        return "%s ON LANGUAGE %s" % (privilege, quote_ident(target[0]))
+    return "%s ON %s %s" % (privilege, kind.upper(), ".".join(quote_ident(part) for part in target))
 
 
-def plan_result(plan):
+def plan_result(plan, describe=describe):
     return {
         "create_principal": plan.create_principal,
         "set_login": plan.set_login,
@@ -349,220 +364,40 @@ def plan_result(plan):
         "to_grant": [describe(g) for g in plan.to_grant],
         "to_revoke": [describe(g) for g in plan.to_revoke],
         "unchanged": [describe(g) for g in plan.unchanged],
+        "actions": list(plan.actions),
     }
 
 
-def diff_result(desired, plan, current_principal_exists):
+def diff_result(desired, plan, current_principal_exists, describe=describe, order=KIND_ORDER):
     """before/after text of the principal's managed privileges (no secrets)."""
     before = set(plan.unchanged) | set(plan.to_revoke)
     after = (set(plan.unchanged) | set(plan.to_grant)) - set(plan.to_revoke)
     head = "principal %s (%s)" % (quote_ident(desired.principal), desired.principal_type)
 
     def text(grants, exists):
-        lines = [head + ("" if exists else ": absent")] + [describe(g) for g in sort_grants(grants)]
+        lines = [head + ("" if exists else ": absent")] + [describe(g) for g in sort_grants(grants, order)]
         return "\n".join(lines) + "\n"
 
     after_exists = current_principal_exists or plan.create_principal
     return {"before": text(before, current_principal_exists), "after": text(after, after_exists)}
 
 
-class SqlAdapter:
-    """Shared behaviour of SQL warehouses reached through a DB-API connection (psycopg2).
-
-    A new warehouse subclasses this (or writes the same four methods): ``read_current(desired)``
-    returns a Current, ``render(plan, desired, current)`` returns Statements,
-    ``apply(statements)`` runs them in one transaction, ``all_privileges(kind)`` expands ALL.
-    """
-
-    NAME = None
-    MAX_IDENTIFIER_BYTES = 63
-    FOLD_CASE = False
-    PRINCIPAL_TYPES = ("user", "role")
-    PRIVILEGES = {}
-    DEFAULT_DATABASE_PRIVILEGES = []
-    DEFAULT_LANGUAGES = []
-
-    def __init__(self, conn=None):
-        self.conn = conn
-        self.read_round_trips = 0
-        self._current = None
-
-    # -- names -------------------------------------------------------------------------------
-    def validate_identifier(self, value, option):
-        return validate_identifier(value, option, self.MAX_IDENTIFIER_BYTES, self.FOLD_CASE)
-
-    def all_privileges(self, kind):
-        return self.PRIVILEGES[kind if kind != "default" else "table"]
-
-    def check_principal_name(self, name, option):
-        """Reject names the warehouse reserves for principals (before anything is sent)."""
-        return name
-
-    def check_new_schema_name(self, name, option):
-        """Reject names the warehouse refuses for new schemas."""
-        return name
-
-    # -- reading -----------------------------------------------------------------------------
-    def query(self, sql, params=None):
-        cur = self.conn.cursor()
-        cur.execute(sql, params)
-        self.read_round_trips += 1
-        rows = cur.fetchall()
-        cur.close()
-        return rows
-
-    def read_current(self, desired):
-        raise NotImplementedError
-
-    # -- rendering ---------------------------------------------------------------------------
-    def grantee(self, desired):
-        return quote_ident(desired.principal)
-
-    def create_principal(self, desired):
-        raise NotImplementedError
-
-    def set_password(self, desired):
-        raise NotImplementedError
-
-    def set_login(self, desired):
-        raise NotImplementedError
-
-    def create_schema(self, name, owned, desired):
-        sql = "CREATE SCHEMA %s" % quote_ident(name)
-        if owned:
-            sql += " AUTHORIZATION %s" % quote_ident(desired.principal)
-        return sql
-
-    def render(self, plan, desired, current, all_table_schemas=None):
-        statements = []
-        if plan.create_principal:
-            statements.append(self.create_principal(desired))
-        if plan.set_login:
-            statements.append(_plain(self.set_login(desired)))
-        if plan.set_password:
-            statements.append(self.set_password(desired))
-        for name, owned in plan.create_schemas:
-            statements.append(_plain(self.create_schema(name, owned, desired)))
-        if all_table_schemas is None:
-            all_table_schemas = {}
-            for rule in desired.table_rules:
-                if rule.tables is None:
-                    all_table_schemas.setdefault(rule.schema, set()).update(
-                        p for p in _expand_all(rule.privileges, self.all_privileges("table")))
-        statements += self._render_changes(plan.to_revoke, "REVOKE", desired, {})
-        statements += self._render_changes(plan.to_grant, "GRANT", desired, all_table_schemas)
-        return statements
-
-    def _render_changes(self, grants, verb, desired, all_table_schemas):
-        """Group grants into few statements: one per object with its privileges joined; for
-        tables, one ``ON ALL TABLES IN SCHEMA`` per schema whose every table is wanted (the
-        statement count then does not grow with the tables), else one statement per privilege
-        set naming its tables. Revokes always name their tables (never touching owned ones)."""
-        if not grants:
-            return []
-        tail = "%s %s" % ("TO" if verb == "GRANT" else "FROM", self.grantee(desired))
-
-        def clause(privileges, on):
-            # Joined, never %-formatted: quoted names may contain '%'.
-            return " ".join((verb, _privs(privileges), on, tail))
-        by_object = {}
-        for grant in grants:
-            by_object.setdefault((grant.kind, grant.target), set()).add(grant.privilege)
-        out = []
-        for kind in KIND_ORDER:
-            objects = sorted((target, privs) for (k, target), privs in by_object.items() if k == kind)
-            if kind == "table":
-                out += self._table_statements(objects, clause, all_table_schemas)
-                continue
-            for target, privs in objects:
-                if kind == "default":
-                    text = "ALTER DEFAULT PRIVILEGES FOR USER %s IN SCHEMA %s %s" % (
-                        quote_ident(target[0]), quote_ident(target[1]),
-                        clause(privs, "ON TABLES"))
-                else:
-                    text = clause(privs, "ON %s %s" % (kind.upper(), quote_ident(target[0])))
-                out.append(_plain(text))
-        return out
-
-    def _table_statements(self, objects, clause, all_table_schemas):
-        in_bulk = {}   # schema -> privileges granted ON ALL TABLES IN SCHEMA
-        listed = {}    # (schema, privileges) -> [table]
-        for (schema, table), privs in objects:
-            bulk = privs & all_table_schemas.get(schema, set())
-            if bulk:
-                in_bulk.setdefault(schema, set()).update(bulk)
-            if privs - bulk:
-                listed.setdefault((schema, tuple(sorted(privs - bulk))), []).append(table)
-        out = []
-        for schema in sorted(in_bulk):
-            out.append(_plain(clause(in_bulk[schema], "ON ALL TABLES IN SCHEMA %s" % quote_ident(schema))))
-        for (schema, privs), tables in sorted(listed.items()):
-            names = ", ".join("%s.%s" % (quote_ident(schema), quote_ident(t)) for t in tables)
-            out.append(_plain(clause(privs, "ON TABLE %s" % names)))
-        return out
-
-    # -- writing -----------------------------------------------------------------------------
-    def apply(self, statements):
-        """Run every statement in one transaction; on any error roll all of them back."""
-        cur = self.conn.cursor()
-        current = None
-        try:
-            for current in statements:
-                if current.params:
-                    cur.execute(current.template, current.params)
-                else:
-                    cur.execute(current.template)
-            self.conn.commit()
-        except Exception as exc:  # the driver's error classes differ per warehouse
-            self.conn.rollback()
-            raise GrantsError("%s failed and the whole run was rolled back (%d statements, none "
-                              "applied): %s" % (current.text if current else "commit", len(statements),
-                                                str(exc).strip()))
-        finally:
-            cur.close()
-
-    def rollback(self):
-        self.conn.rollback()
-
-
-def _expand_all(privileges, all_set):
-    result = set()
-    for p in privileges:
-        result.update(all_set if p == "ALL" else [p])
-    return result
-
-
-def _privs(privs):
-    return ", ".join(sorted(privs))
-
-
-def _plain(sql):
-    # No parameters: psycopg2 then sends the text as is (a '%' in a quoted name is safe).
-    return Statement(sql, sql, None)
-
-
-def secret_statement(text_before_secret, text_after_secret=""):
-    """A statement whose secret is a bound parameter; its text shows a mask instead."""
-    template = text_before_secret.replace("%", "%%") + "%s" + text_after_secret.replace("%", "%%")
-    return lambda secret: Statement(text_before_secret + "'********'" + text_after_secret, template, (secret,))
-
-
 def run(adapter, params, check_mode):
     """The whole flow for one module run; returns the result dict (raises GrantsError)."""
     desired = build_desired(params, adapter)
     current = adapter.read_current(desired)
-    check_objects(desired, current)
+    check_objects(desired, current, adapter)
     principal_existed = current.principal_exists
-    plan = plan_grants(desired, current, adapter.all_privileges)
+    plan = plan_grants(desired, current, adapter)
     statements = adapter.render(plan, desired, current)
     if check_mode or not statements:
-        adapter.rollback()
+        adapter.discard()
     else:
         adapter.apply(statements)
     return {
         "changed": plan.changed,
         "queries": [s.text for s in statements],
-        "plan": plan_result(plan),
-        "diff": diff_result(desired, plan, principal_existed),
+        "plan": plan_result(plan, adapter.describe),
+        "diff": diff_result(desired, plan, principal_existed, adapter.describe, adapter.KIND_ORDER),
         "read_round_trips": adapter.read_round_trips,
     }

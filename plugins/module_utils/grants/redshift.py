@@ -15,8 +15,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import (
-    Current, Grant, SqlAdapter, Statement, quote_ident, secret_statement)
+from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.libpq import LibpqAdapter
+from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import (
+    Current, Grant, GrantsError, Statement, quote_ident)
+from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.sql import secret_statement
 
 # Each query takes the principal's name and identity type, and tuples of names (never empty:
 # read_current passes ('',) for an empty list, which matches nothing).
@@ -51,11 +53,15 @@ def _names(values):
     return tuple(values) or ("",)
 
 
-class RedshiftAdapter(SqlAdapter):
+class RedshiftAdapter(LibpqAdapter):
     NAME = "redshift"
+    DEFAULT_PORT = 5439
     MAX_IDENTIFIER_BYTES = 127
-    FOLD_CASE = True
     PRINCIPAL_TYPES = ("user", "role")
+    PRINCIPAL_TYPES_DOC = {
+        "user": "C(CREATE USER), with C(PASSWORD DISABLE) when no password is given",
+        "role": "an RBAC role (C(CREATE ROLE)); grants go C(TO ROLE)",
+    }
     PRIVILEGES = {
         "database": ("CREATE", "TEMPORARY"),
         "schema": ("USAGE", "CREATE", "ALTER"),
@@ -70,10 +76,18 @@ class RedshiftAdapter(SqlAdapter):
     # `validate access` checks it in svv_language_privileges.
     DEFAULT_LANGUAGES = ["plpythonu"]
 
+    def validate_identifier(self, value, option):
+        value = LibpqAdapter.validate_identifier(self, value, option)
+        if value != value.lower():
+            raise GrantsError("%s: %r has upper-case letters; Redshift folds names to lower case (unless "
+                              "enable_case_sensitive_identifier is on), so it would never match: use %r"
+                              % (option, value, value.lower()))
+        return value
+
     def all_privileges(self, kind):
         if kind == "schema":
             return self.SCHEMA_ALL
-        return SqlAdapter.all_privileges(self, kind)
+        return LibpqAdapter.all_privileges(self, kind)
 
     def read_current(self, desired):
         args = {

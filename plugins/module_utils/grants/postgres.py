@@ -11,8 +11,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import (
-    Current, Grant, GrantsError, SqlAdapter, Statement, quote_ident, secret_statement)
+from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.libpq import LibpqAdapter
+from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import (
+    Current, Grant, GrantsError, Statement, quote_ident)
+from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.sql import secret_statement
 
 TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER")
 
@@ -61,10 +63,15 @@ SELECT 'grant:language', l.lanname::text, NULL, a.privilege_type
 """
 
 
-class PostgresAdapter(SqlAdapter):
+class PostgresAdapter(LibpqAdapter):
     NAME = "postgres"
+    DEFAULT_PORT = 5432
     MAX_IDENTIFIER_BYTES = 63
     PRINCIPAL_TYPES = ("user", "role")
+    PRINCIPAL_TYPES_DOC = {
+        "user": "C(CREATE ROLE ... LOGIN); an existing role without LOGIN is given LOGIN, since pb logs in as it",
+        "role": "C(CREATE ROLE) without login, to be granted to users",
+    }
     PRIVILEGES = {
         "database": ("CONNECT", "CREATE", "TEMPORARY"),
         "schema": ("USAGE", "CREATE"),
@@ -77,7 +84,7 @@ class PostgresAdapter(SqlAdapter):
     DEFAULT_LANGUAGES = []
 
     def all_privileges(self, kind):
-        privileges = SqlAdapter.all_privileges(self, kind)
+        privileges = LibpqAdapter.all_privileges(self, kind)
         if kind in ("table", "default") and self._server_version >= 170000:
             privileges = privileges + ("MAINTAIN",)
         return privileges

@@ -1,0 +1,63 @@
+# -*- coding: utf-8 -*-
+# Copyright: rudderstack.profiles contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""Version pins, Requires-Python and ``pb version`` output for the roles (documentation in the
+.yml file of each filter). The logic is plugins/module_utils/versions.py and pb_cli.py."""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.rudderstack.profiles.plugins.module_utils import pb_cli
+from ansible_collections.rudderstack.profiles.plugins.module_utils import versions
+
+
+def _need_packaging():
+    if not versions.HAS_PACKAGING:
+        raise AnsibleFilterError("rudderstack.profiles version filters need the Python library "
+                                 "packaging on the controller (pip install packaging)")
+
+
+def version_pin_valid(pin, allow_latest=False, allow_empty=False):
+    _need_packaging()
+    return versions.is_valid_pin(pin, allow_latest=allow_latest, allow_empty=allow_empty)
+
+
+def version_pin_matches(version, pin):
+    _need_packaging()
+    return versions.pin_matches(version, pin)
+
+
+def pip_requirements(packages):
+    _need_packaging()
+    out = []
+    for package in packages:
+        if not versions.is_valid_pin(package.get("version", ""), allow_latest=True, allow_empty=True):
+            raise AnsibleFilterError("pip_requirements: %r is not a version pin for %s"
+                                     % (package.get("version"), package.get("name")))
+        out.append(versions.pip_requirement(package["name"], package.get("version", "")))
+    return out
+
+
+def python_conflicts(python_version, packages, requirements):
+    _need_packaging()
+    try:
+        return versions.python_conflicts(python_version, packages, requirements)
+    except ValueError as exc:
+        raise AnsibleFilterError("python_conflicts: %s" % exc)
+
+
+def pb_version_info(output):
+    return pb_cli.read_version(output if isinstance(output, str) else "")
+
+
+class FilterModule(object):
+    def filters(self):
+        return {
+            "version_pin_valid": version_pin_valid,
+            "version_pin_matches": version_pin_matches,
+            "pip_requirements": pip_requirements,
+            "python_conflicts": python_conflicts,
+            "pb_version_info": pb_version_info,
+        }

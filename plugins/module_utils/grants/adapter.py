@@ -1,0 +1,161 @@
+# -*- coding: utf-8 -*-
+# Copyright: rudderstack.profiles contributors
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+"""The interface every profiles_grants warehouse adapter provides, in one place.
+
+A warehouse is one subclass of ``Adapter`` in its own file plus one line in registry.py. The
+module and the planner (model.py) only ever call what is declared here; they never name a
+warehouse. What an adapter owns:
+
+- its client library: ``PIP_PACKAGE`` and ``client_import_error()`` (the module reports a
+  missing library with ``missing_required_lib(PIP_PACKAGE)`` before anything else);
+- its connection options (``CONNECTION_OPTIONS``) and extra desired-state options
+  (``DESIRED_OPTIONS``), as ``option()`` entries: the module's argument spec, the doc fragment
+  and the warehouse_grants role's argument specs are all generated from them
+  (scripts/generate_grants_options.py), and an option set for a warehouse that does not use it
+  is an error;
+- its identifier rules (``validate_identifier``: case folding, length, reserved names);
+- its privilege vocabulary (``PRIVILEGES`` per kind, ``all_privileges``) and object kinds
+  (``KIND_ORDER``);
+- reading (``read_current``), rendering (``render``) and applying (``apply`` / ``discard``).
+"""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+
+from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import (
+    KIND_ORDER, GrantsError, describe, validate_identifier)
+
+
+def option(type, description, env=(), default=None, choices=None, no_log=None, aliases=(),
+           elements=None, required=False):
+    """One option of an adapter: the argument-spec fields plus its documentation.
+
+    ``env``: environment variables read, in order, when the option is not given (the adapter's
+    own names: PGHOST for libpq, SNOWFLAKE_ACCOUNT for Snowflake, ...). ``default``: applied by
+    the adapter when neither the option nor the environment gives a value (so that setting an
+    option for the wrong warehouse can be told apart from a default). ``required``: required
+    for this warehouse (after environment fallbacks). ``no_log``: True for secrets; False for
+    names Ansible would otherwise take for secrets (``*_password_mode``...).
+    """
+    return {"type": type, "description": description, "env": tuple(env), "default": default,
+            "choices": list(choices) if choices else None, "no_log": no_log, "aliases": list(aliases),
+            "elements": elements, "required": required}
+
+
+class Adapter:
+    """Base class and interface of a warehouse adapter. Subclasses set the class attributes
+    and implement the methods marked "must"."""
+
+    NAME = None                  # warehouse name, as pb's siteconfig ``type``
+    PIP_PACKAGE = None           # exact pip package of the client library
+    CONNECTION_OPTIONS = {}      # name -> option(): how the admin connects
+    DESIRED_OPTIONS = {}         # name -> option(): desired state only this warehouse has
+    PRINCIPAL_TYPES = ("user", "role")   # the first is the default
+    PRINCIPAL_TYPES_DOC = {}     # type -> what it creates on this warehouse (documentation)
+    PASSWORDS = True             # principals of this warehouse can have a password
+    PRIVILEGES = {}              # kind -> tuple of privilege names ALL expands to
+    KIND_ORDER = KIND_ORDER      # order of kinds in plans and statements
+    DEFAULT_DATABASE_PRIVILEGES = []
+    DEFAULT_LANGUAGES = []
+    MAX_IDENTIFIER_BYTES = 255
+
+    def __init__(self, params=None):
+        self.params = params or {}
+        self.read_round_trips = 0
+
+    # -- client and connection ---------------------------------------------------------------
+    @classmethod
+    def client_import_error(cls):
+        """The traceback of the failed client import, or None when the client is importable."""
+        return None
+
+    @classmethod
+    def connection_params(cls, params):
+        """This adapter's connection options resolved: given value, else environment, else the
+        documented default. Raises GrantsError for a required option that has no value."""
+        resolved = {}
+        for name, spec in cls.CONNECTION_OPTIONS.items():
+            value = params.get(name)
+            if value is None:
+                for var in spec["env"]:
+                    if os.environ.get(var):
+                        value = os.environ[var]
+                        value = int(value) if spec["type"] == "int" else value
+                        break
+            if value is None:
+                value = spec["default"]
+            if value is not None and spec["choices"] and value not in spec["choices"]:
+                raise GrantsError("%s: %r is not one of %s" % (name, value, ", ".join(spec["choices"])))
+            if value is None and spec["required"]:
+                env = " or the environment variable %s" % " / ".join(spec["env"]) if spec["env"] else ""
+                raise GrantsError("%s is required for warehouse %s: set it%s" % (name, cls.NAME, env))
+            resolved[name] = value
+        return resolved
+
+    def connect(self):
+        """Must: open the connection/session from ``self.params``; raise GrantsError naming the
+        endpoint (never a secret) and the timeout when it cannot be reached."""
+        raise NotImplementedError
+
+    def close(self):
+        """Release the connection (called once, also after a failure)."""
+
+    # -- names and vocabulary ----------------------------------------------------------------
+    def validate_identifier(self, value, option):
+        """Return the name as the warehouse stores it (after its case folding), or raise
+        GrantsError naming ``option`` if the warehouse cannot store it unchanged."""
+        return validate_identifier(value, option, self.MAX_IDENTIFIER_BYTES)
+
+    def check_principal_name(self, name, option):
+        """Reject names the warehouse reserves for principals (before anything is sent)."""
+        return name
+
+    def check_new_schema_name(self, name, option):
+        """Reject names the warehouse refuses for new schemas."""
+        return name
+
+    def all_privileges(self, kind):
+        """The privileges ALL stands for on ``kind``, as the warehouse reports them back."""
+        return self.PRIVILEGES[kind if kind != "default" else "table"]
+
+    def describe(self, grant):
+        """One grant as a line of text for plans and diffs."""
+        return describe(grant)
+
+    # -- desired state and plan hooks --------------------------------------------------------
+    def extend_desired(self, desired, params):
+        """Add this warehouse's own desired state (from DESIRED_OPTIONS) to ``desired``:
+        ``desired.object_privileges[(kind, target)]`` for grants, ``desired.extra`` for the rest."""
+
+    def future_targets(self, schema, desired, current):
+        """(kind, target) pairs that carry privileges on future tables of ``schema``. Default:
+        one ``default`` grant per creating owner (PostgreSQL/Redshift default privileges)."""
+        owners = desired.future_tables_owners or [current.login_user]
+        return [("default", (owner, schema)) for owner in owners if owner != desired.principal]
+
+    def check_objects(self, desired, current):
+        """Fail before any write on this warehouse's named objects that do not exist."""
+
+    def plan_actions(self, desired, current, plan):
+        """Append to ``plan.actions`` the changes besides grants this warehouse needs (text)."""
+
+    # -- reading, rendering, writing ---------------------------------------------------------
+    def read_current(self, desired):
+        """Must: return a model.Current for the objects ``desired`` names, in a number of round
+        trips that does not grow with the number of tables (counted in read_round_trips)."""
+        raise NotImplementedError
+
+    def render(self, plan, desired, current):
+        """Must: return the model.Statement list that carries out ``plan``, in execution order."""
+        raise NotImplementedError
+
+    def apply(self, statements):
+        """Must: execute ``statements``; atomically where the warehouse has transactions, else
+        in an order whose partial failure the next run completes. Raise GrantsError."""
+        raise NotImplementedError
+
+    def discard(self):
+        """Check mode or nothing to do: end the read-only session without writing."""

@@ -1,0 +1,140 @@
+# -*- coding: utf-8 -*-
+# Copyright: rudderstack.profiles contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""Version pins and Requires-Python checks, with pip's own rules (PEP 440, ``packaging``).
+
+The profiles_cli role reaches these through the filter plugins in plugins/filter/; they are
+plain functions here so unit tests call them directly. A pin is what a role option holds for a
+package version: an exact version (``"0.26.4"``), a specifier set (``">=0.26,<0.27"``,
+``"~=0.26.4"``, ``"==0.26.*"``) or, where allowed, ``"latest"`` or empty (no pin).
+"""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+import traceback
+
+try:
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.version import InvalidVersion, Version
+except ImportError:  # the filters run on the controller, where ansible-core brings packaging
+    HAS_PACKAGING = False
+    PACKAGING_IMPORT_ERROR = traceback.format_exc()
+else:
+    HAS_PACKAGING = True
+    PACKAGING_IMPORT_ERROR = None
+
+LATEST = "latest"
+
+# A version as Python reports it may carry a local build mark pip's rules reject ("3.12.0+").
+_LEADING_RELEASE = re.compile(r"^\s*v?(\d+(?:\.\d+)*)")
+
+
+def _version(text):
+    """``Version`` of ``text``, or None when it is not a PEP 440 version."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    try:
+        return Version(text.strip())
+    except InvalidVersion:
+        match = _LEADING_RELEASE.match(text)
+        return Version(match.group(1)) if match else None
+
+
+def is_exact_version(pin):
+    """True for a pin that names one version (``"0.26.4"``), as opposed to a specifier set."""
+    if not isinstance(pin, str) or not pin.strip():
+        return False
+    try:
+        Version(pin.strip())
+    except InvalidVersion:
+        return False
+    return True
+
+
+def _specifiers(pin):
+    """``SpecifierSet`` of a range pin, or None when it is not one."""
+    if not isinstance(pin, str) or not pin.strip():
+        return None
+    try:
+        specs = SpecifierSet(pin.strip())
+    except InvalidSpecifier:
+        return None
+    return specs if len(specs) > 0 else None
+
+
+def is_valid_pin(pin, allow_latest=False, allow_empty=False):
+    """True when ``pin`` is a string pip accepts as a version pin (exact version or specifier set).
+
+    Numbers are refused: an unquoted ``0.30`` in YAML is the float 0.3.
+    """
+    if not isinstance(pin, str):
+        return False
+    text = pin.strip()
+    if not text:
+        return allow_empty
+    if text == LATEST:
+        return allow_latest
+    return is_exact_version(text) or _specifiers(text) is not None
+
+
+def pip_requirement(name, pin):
+    """The requirement pip installs for ``name`` at ``pin``: ``name==1.2``, ``name>=1,<2``, or the
+    bare name for ``latest`` and an empty pin."""
+    text = (pin or "").strip() if isinstance(pin, str) else str(pin)
+    if not text or text == LATEST:
+        return name
+    if is_exact_version(text):
+        return "%s==%s" % (name, text)
+    return name + text
+
+
+def pin_matches(version, pin):
+    """True when the installed ``version`` satisfies ``pin`` with pip's rules.
+
+    ``latest`` accepts any version (pip just upgraded to it); an exact pin must equal the version
+    (``0.26.4`` equals ``0.26.4.0``); a specifier set is checked as a whole, ``~=`` included
+    (``~=0.26.4`` means ``>=0.26.4,==0.26.*``). Pre-releases count when they are inside the range.
+    A version that cannot be read, or a malformed pin, never matches.
+    """
+    if isinstance(pin, str) and pin.strip() == LATEST:
+        return True
+    installed = _version(version)
+    if installed is None:
+        return False
+    if is_exact_version(pin):
+        return installed == Version(pin.strip())
+    specs = _specifiers(pin)
+    if specs is None:
+        return False
+    return specs.contains(installed, prereleases=True)
+
+
+def python_conflicts(python_version, packages, requirements):
+    """Packages whose Requires-Python excludes ``python_version``, as messages.
+
+    ``packages``: names (or dicts with ``name``); ``requirements``: package name -> specifier
+    set (``">=3.9,<3.12"``); a package without one accepts any Python. Returns a list such as
+    ``["profiles-mlcorelib needs Python >=3.9,<3.12"]``, empty when all fit.
+    Raises ValueError for a Python version or a specifier set that cannot be read.
+    """
+    python = _version(python_version)
+    if python is None:
+        raise ValueError("cannot read the Python version %r" % (python_version,))
+    out = []
+    for package in packages:
+        name = package["name"] if isinstance(package, dict) else package
+        spec = (requirements or {}).get(name) or ""
+        if not isinstance(spec, str) or not spec.strip():
+            continue
+        try:
+            specs = SpecifierSet(spec.strip())
+        except InvalidSpecifier:
+            raise ValueError("the Requires-Python of %s, %r, is not a version specifier set such as"
+                             " '>=3.9,<3.12'" % (name, spec))
+        if not specs.contains(python, prereleases=True):
+            message = "%s needs Python %s" % (name, spec.strip())
+            if message not in out:
+                out.append(message)
+    return out

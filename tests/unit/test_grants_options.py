@@ -1,0 +1,105 @@
+"""The option table of profiles_grants: one source (the adapters in the registry) for the
+argument spec, the doc fragment and the warehouse_grants role, and the checks it drives."""
+import pytest
+
+import generate_grants_options
+from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import registry
+from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.adapter import Adapter, option
+from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import GrantsError
+
+
+class ToyAdapter(Adapter):
+    """A warehouse added the documented way: one class and one registry line."""
+    NAME = "toy"
+    PIP_PACKAGE = "toy-connector"
+    CONNECTION_OPTIONS = {
+        "account": option("str", "Toy account.", env=["TOY_ACCOUNT"], required=True),
+        "login_password": option("str", "Password of the toy admin.", no_log=True),
+        "retries": option("int", "Retries.", default=3),
+    }
+    DESIRED_OPTIONS = {"toy_pools": option("list", "Pools to grant.", elements="str")}
+    PRINCIPAL_TYPES = ("service",)
+
+
+@pytest.fixture
+def with_toy(monkeypatch):
+    monkeypatch.setitem(registry.ADAPTERS, "toy", ToyAdapter)
+
+
+def test_generated_files_are_current():
+    assert generate_grants_options.stale() == []
+
+
+def test_argument_spec_is_the_union_of_the_adapters(with_toy):
+    spec = registry.argument_spec()
+    assert spec["warehouse"]["choices"] == ["postgres", "redshift", "toy"]
+    assert spec["account"] == {"type": "str"}
+    assert spec["login_password"] == {"type": "str", "no_log": True}
+    assert spec["toy_pools"] == {"type": "list", "elements": "str"}
+    assert spec["connect_timeout"] == {"type": "int", "default": 10}
+    assert "default" not in spec["retries"] and "default" not in spec["sslmode"]
+    assert registry.principal_types() == ["user", "role", "service"]
+
+
+def test_docs_role_and_spec_agree(with_toy):
+    spec = registry.argument_spec()
+    import yaml
+    doc = yaml.safe_load(generate_grants_options.render_fragment(registry).split('r"""', 1)[1].split('"""')[0])
+    assert set(doc["options"]) == set(spec) | {"principal_type"}
+    for name, entry in spec.items():
+        assert doc["options"][name]["type"] == entry["type"], name
+        assert doc["options"][name].get("choices") == entry.get("choices"), name
+        assert doc["options"][name].get("default") == entry.get("default"), name
+    assert "toy-connector (pip) for toy, on the host that runs the module" in doc["requirements"]
+    assert "Used by V(toy) only." in doc["options"]["account"]["description"]
+    assert "Falls back to E(TOY_ACCOUNT)." in doc["options"]["account"]["description"]
+    role = generate_grants_options.role_specs(registry)
+    assert set(role) == set("warehouse_grants_" + n for n in set(spec) | {"principal_type"})
+    assert role["warehouse_grants_warehouse"]["required"] is True
+    task = generate_grants_options.render_role_task(registry)
+    assert '    account: "{{ warehouse_grants_account | default(omit) }}"\n' in task
+
+
+def test_an_option_of_another_warehouse_is_an_error(with_toy):
+    with pytest.raises(GrantsError) as err:
+        registry.adapter_for({"warehouse": "postgres", "account": "xy123", "login_host": "h"})
+    assert str(err.value).startswith("account (toy only) does not apply to warehouse postgres; its options: ")
+    with pytest.raises(GrantsError, match=r"login_host \(postgres, redshift only\), sslmode "):
+        registry.adapter_for({"warehouse": "toy", "login_host": "h", "sslmode": "require"})
+    assert isinstance(registry.adapter_for({"warehouse": "toy", "account": "a"}), ToyAdapter)
+
+
+def test_same_name_declared_differently_is_refused(with_toy, monkeypatch):
+    monkeypatch.setitem(ToyAdapter.CONNECTION_OPTIONS, "login_port", option("str", "A port as text."))
+    with pytest.raises(GrantsError, match="option login_port: toy declares it differently from postgres"):
+        registry.argument_spec()
+
+
+def test_connection_params_fallbacks_defaults_and_required(monkeypatch):
+    monkeypatch.delenv("TOY_ACCOUNT", raising=False)
+    with pytest.raises(GrantsError, match="account is required for warehouse toy: set it or the "
+                                          "environment variable TOY_ACCOUNT"):
+        ToyAdapter.connection_params({})
+    monkeypatch.setenv("TOY_ACCOUNT", "from-env")
+    assert ToyAdapter.connection_params({"retries": None}) == {
+        "account": "from-env", "login_password": None, "retries": 3}
+    assert ToyAdapter.connection_params({"account": "given", "retries": 0})["account"] == "given"
+    assert ToyAdapter.connection_params({"retries": 0})["retries"] == 0
+
+
+def test_libpq_environment_fallbacks(monkeypatch):
+    monkeypatch.setenv("PGPORT", "6543")
+    monkeypatch.setenv("PGSSLMODE", "require")
+    adapter = registry.adapter_for({"warehouse": "redshift", "login_host": "h", "connect_timeout": 4})
+    kwargs = adapter.connect_kwargs()
+    assert (kwargs["port"], kwargs["sslmode"], kwargs["connect_timeout"]) == (6543, "require", 4)
+    monkeypatch.delenv("PGPORT")
+    monkeypatch.delenv("PGSSLMODE")
+    kwargs = registry.adapter_for({"warehouse": "redshift", "login_host": "h"}).connect_kwargs()
+    assert (kwargs["port"], kwargs["sslmode"]) == (5439, "prefer")
+
+
+def test_environment_values_are_checked_against_choices(monkeypatch):
+    monkeypatch.setenv("PGSSLMODE", "sometimes")
+    with pytest.raises(GrantsError, match="sslmode: 'sometimes' is not one of disable, allow, prefer"):
+        registry.adapter_for({"warehouse": "postgres"}).connect_kwargs()
