@@ -1,6 +1,6 @@
 """Bad input to the pyenv and profiles_cli roles, run for real on localhost through
 ansible-playbook: each case must fail before anything is installed, with a message that names what
-to change. The molecule scenario (extensions/molecule/workstation) covers the successful paths.
+to change. The molecule scenario (extensions/molecule/fleet) covers the successful paths.
 
 Nothing here installs on this machine: the pyenv cases read the machine's existing pyenv (kept as
 is, no build dependencies, no shell init, no virtualenv) and run in check mode where a build could
