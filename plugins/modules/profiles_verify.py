@@ -29,7 +29,7 @@ requirements:
 attributes:
   check_mode:
     support: partial
-    description: C(validate_access) runs (it only reads); C(compile) and C(run) are reported, not run.
+    details: C(validate_access) runs (it only reads); C(compile) and C(run) are reported, not run.
   diff_mode:
     support: none
   platform:

@@ -43,7 +43,7 @@ async def _pipe(reader, writer, counter, key):
 
 def _user(headers):
     value = headers.get("proxy-authorization", "")
-    scheme, _, token = value.partition(" ")
+    scheme, dummy, token = value.partition(" ")
     if scheme.lower() != "basic":
         return None
     try:
@@ -66,7 +66,7 @@ async def _handle(client_reader, client_writer, log_path):
         if sep:
             headers[name.strip().lower()] = value.strip()
     user = _user(headers)
-    host, _, port = target.rpartition(":")
+    host, dummy, port = target.rpartition(":")
     allowed = method == "CONNECT" and port.isdigit() and (host, int(port)) in ALLOWED
     if user is None:
         client_writer.write(b"HTTP/1.1 407 Proxy Authentication Required\r\n"
@@ -141,7 +141,7 @@ def start(state_dir, host):
         _serve(sock, info["log"])
         os._exit(0)  # pylint: disable=protected-access
     sock.close()
-    for _ in range(100):  # until the daemon has written its pid
+    for dummy in range(100):  # until the daemon has written its pid
         if os.path.exists(pid_path):
             break
         time.sleep(0.05)

@@ -103,4 +103,3 @@ def password_refused(message):
     """Whether a libpq/server error says the password was wrong (PostgreSQL and Redshift word it
     the same way), as opposed to any other reason a login can fail."""
     return "password authentication failed" in message
-
