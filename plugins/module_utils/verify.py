@@ -12,9 +12,10 @@ __metaclass__ = type
 
 from ansible_collections.rudderstack.profiles.plugins.module_utils import pb_cli
 
-# check name -> (pb arguments, writes to the warehouse or the project's output folder)
+# check name -> (pb arguments, writes to the warehouse or the project's output folder).
+# validate access only reads, once its debug dumps (into the project's output/) are off.
 CHECKS = {
-    "validate_access": (["validate", "access"], False),
+    "validate_access": (["validate", "access"] + pb_cli.NO_DUMP_FLAGS, False),
     "compile": (["compile"], True),
     "run": (["run"], True),
 }

@@ -8,6 +8,9 @@ import pytest
 from ansible_collections.rudderstack.profiles.plugins.module_utils import pb_cli
 from ansible_collections.rudderstack.profiles.plugins.module_utils import verify
 
+# validate access must not write pb's debug dumps into the project (it only reads).
+NO_DUMPS = " ".join(pb_cli.NO_DUMP_FLAGS)
+
 
 def fake_pb(tmp_path, body):
     path = str(tmp_path / "pb")
@@ -26,7 +29,7 @@ def test_checks_run_in_the_guides_order_with_project_siteconfig_and_target(tmp_p
     pb = fake_pb(tmp_path, "exit 0")
     result = verify.verify(pb, "/p", "/s.yaml", ["run", "validate_access", "compile"], target="dev")
     assert calls(tmp_path) == [
-        "validate access -p /p -c /s.yaml -t dev",
+        "validate access %s -p /p -c /s.yaml -t dev" % NO_DUMPS,
         "compile -p /p -c /s.yaml -t dev",
         "run -p /p -c /s.yaml -t dev",
     ]
@@ -39,13 +42,13 @@ def test_validate_access_alone_changes_nothing(tmp_path):
     pb = fake_pb(tmp_path, "exit 0")
     result = verify.verify(pb, "/p", "/s.yaml", ["validate_access"])
     assert result["changed"] is False
-    assert calls(tmp_path) == ["validate access -p /p -c /s.yaml"]
+    assert calls(tmp_path) == ["validate access %s -p /p -c /s.yaml" % NO_DUMPS]
 
 
 def test_check_mode_runs_only_the_read_only_check(tmp_path):
     pb = fake_pb(tmp_path, "exit 0")
     result = verify.verify(pb, "/p", "/s.yaml", ["validate_access", "compile", "run"], check_mode=True)
-    assert calls(tmp_path) == ["validate access -p /p -c /s.yaml"]
+    assert calls(tmp_path) == ["validate access %s -p /p -c /s.yaml" % NO_DUMPS]
     assert [c.get("skipped", False) for c in result["checks"]] == [False, True, True]
     assert result["changed"] is True
 
