@@ -9,15 +9,19 @@
 #      pyenv-virtualenv.git  bare mirror of its pyenv-virtualenv plugin      -> pyenv_virtualenv_git_url
 #      python/Python-3.11.2.tar.gz  Debian's orig tarball (byte-identical to python.org's .tgz)
 #                                                                           -> pyenv_python_build_cache_path
+#  - a pip cache shared by the fleet scenario's workstations (bind mount, owned by uid 1000, the
+#    analysts' uid in every container)                                     -> profiles_pip_settings.cache_dir
 # Idempotent: images and mirrors that exist are kept. Environment:
 #   PROFILES_MOLECULE_MIRRORS (default /var/cache/rudderstack-profiles/molecule-mirrors)
 #   PROFILES_MOLECULE_IMAGE   (default localhost/rudderstack-profiles-molecule)
 #   PROFILES_MOLECULE_SUITES  (default "bookworm trixie")
+#   PROFILES_MOLECULE_PIP_CACHE (default /var/cache/rudderstack-profiles/pip-cache)
 set -euo pipefail
 
 MIRRORS=${PROFILES_MOLECULE_MIRRORS:-/var/cache/rudderstack-profiles/molecule-mirrors}
 IMAGE=${PROFILES_MOLECULE_IMAGE:-localhost/rudderstack-profiles-molecule}
 SUITES=${PROFILES_MOLECULE_SUITES:-bookworm trixie}
+PIP_CACHE=${PROFILES_MOLECULE_PIP_CACHE:-/var/cache/rudderstack-profiles/pip-cache}
 # The Debian mirror this machine's apt already uses (first URI of its sources), unless given.
 DEBIAN_MIRROR=${DEBIAN_MIRROR:-$(awk '/^URIs:/ && $2 !~ /security/ {print $2; exit}' /etc/apt/sources.list.d/*.sources 2>/dev/null || true)}
 [ -n "$DEBIAN_MIRROR" ] || DEBIAN_MIRROR=$(awk '$1 == "deb" && $2 !~ /^\[/ {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
@@ -119,4 +123,6 @@ if [ ! -f "$TARBALL" ]; then
   rm -rf "$apt_dir"
 fi
 chmod -R a+rX "$MIRRORS"
+mkdir -p "$PIP_CACHE"
+chown 1000:1000 "$PIP_CACHE"
 log "mirrors in $MIRRORS ready; done in $((SECONDS - start)) s"

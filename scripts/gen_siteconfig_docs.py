@@ -85,7 +85,7 @@ def module_options(mod, indent=2):
 
 
 def role_passthrough(mod, indent=4):
-    return ['%s%s: "{{ profiles_connection_settings.%s | default(omit) }}"' % (" " * indent, name, name)
+    return ['%s%s: "{{ _profiles_connection_settings.%s | default(omit) }}"' % (" " * indent, name, name)
             for name in mod.SETTINGS]
 
 

@@ -40,6 +40,11 @@ def pip_requirements(packages):
     return out
 
 
+def packages_to_install(packages, installed):
+    _need_packaging()
+    return versions.packages_to_install(packages, installed)
+
+
 def python_conflicts(python_version, packages, requirements):
     _need_packaging()
     try:
@@ -59,5 +64,6 @@ class FilterModule(object):
             "version_pin_matches": version_pin_matches,
             "pip_requirements": pip_requirements,
             "python_conflicts": python_conflicts,
+            "packages_to_install": packages_to_install,
             "pb_version_info": pb_version_info,
         }

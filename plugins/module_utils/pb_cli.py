@@ -54,6 +54,11 @@ REFUSED_HOST_ADDRESSES = ("127.0.0.1", "0.0.0.0")
 REFUSED_HOST_MESSAGE = "invalid host name in credentials"
 HOST_CHECKED_TYPES = ("postgres", "redshift")
 
+# pb's debug dumps are on by default: commands that only read (show models, validate access) would
+# otherwise write an output/ folder into the project on every call.
+NO_DUMP_FLAGS = ["--dump-material-graph=false", "--dump-bundles=false", "--dump-compile-context=false",
+                 "--dump-registry=false", "--dump-seqnos=false", "--dump-timegrain=false"]
+
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _LOG_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}T\S+\s+\w+\s+")
 

@@ -47,8 +47,7 @@ TEMPLATE_FILES = [PROJECT_FILE, INPUTS_FILE, os.path.join("models", "profiles.ya
                   os.path.join("models", "optimizations.yaml"), "README.md", ".gitignore"]
 MIGRATION_LINK = "original_project_folder"
 # pb show models without its debug dumps: otherwise it writes output/ into the project.
-LINT_FLAGS = ["--dump-material-graph=false", "--dump-bundles=false", "--dump-compile-context=false",
-              "--dump-registry=false", "--dump-seqnos=false", "--dump-timegrain=false"]
+LINT_FLAGS = pb_cli.NO_DUMP_FLAGS
 PROJECT_KEYS = ("name", "connection", "id_types", "entities")
 INPUT_KEYS = ("inputs", "input_tables")
 

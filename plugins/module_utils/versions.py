@@ -111,6 +111,31 @@ def pin_matches(version, pin):
     return specs.contains(installed, prereleases=True)
 
 
+def normalise_name(name):
+    """A distribution name as PEP 503 compares them (``PyYAML`` and ``pyyaml``, ``a_b`` and ``a-b``)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def packages_to_install(packages, installed):
+    """The packages pip must still install: not installed, or installed off their pin.
+
+    ``packages``: dicts with ``name`` and ``version`` (a pin: exact, a specifier set, ``latest``
+    or empty for any version); ``installed``: distribution name -> version, as
+    ``importlib.metadata`` reports them in the target environment, or None when that could not be
+    read (then every package is listed, and pip decides). ``latest`` is always listed: only pip
+    knows whether a newer release exists.
+    """
+    have = dict((normalise_name(name), version) for name, version in (installed or {}).items())
+    out = []
+    for package in packages:
+        pin = package.get("version") or ""
+        pin = pin.strip() if isinstance(pin, str) else pin
+        version = have.get(normalise_name(package["name"]))
+        if installed is None or version is None or pin == LATEST or (pin and not pin_matches(version, pin)):
+            out.append(package["name"])
+    return out
+
+
 def python_conflicts(python_version, packages, requirements):
     """Packages whose Requires-Python excludes ``python_version``, as messages.
 

@@ -60,8 +60,11 @@ options:
   update_password:
     description:
       - V(on_create) sets the password only when the user is created.
-      - V(always) also sets it on existing users; the current password cannot be read, so the task
-        then always reports a change.
+      - V(always) also sets it on existing users whose password differs, so changing the password
+        (in a vault) rotates it on the next run. PostgreSQL and Redshift find out by logging in as
+        the principal with the new password (the stored hash cannot be read there); where that
+        login fails for another reason than the password (no CONNECT, pg_hba), or on warehouses
+        that cannot tell, the password is set, and the task reports a change, on every run.
     type: str
     choices: [on_create, always]
     default: on_create

@@ -1,6 +1,6 @@
 """Bad input to the pyenv and profiles_cli roles, run for real on localhost through
 ansible-playbook: each case must fail before anything is installed, with a message that names what
-to change. The molecule scenario (extensions/molecule/workstation) covers the successful paths.
+to change. The molecule scenario (extensions/molecule/fleet) covers the successful paths.
 
 Nothing here installs on this machine: the pyenv cases read the machine's existing pyenv (kept as
 is, no build dependencies, no shell init, no virtualenv) and run in check mode where a build could
@@ -173,12 +173,23 @@ def test_profiles_cli_rejects_a_malformed_version(ansible, tmp_path):
     assert "an exact version" in msg and "profiles_cli_rudderstack_version=0.26.4 or newer" in msg
 
 
+def test_profiles_cli_rejects_malformed_pip_settings(ansible, tmp_path):
+    venv = tmp_path / "venv"
+    subprocess.run(["python3", "-m", "venv", "--without-pip", str(venv)], check=True)
+    results = ansible.playbook(_role("profiles_cli", _profiles_cli_vars(
+        venv, profiles_pip_settings={"index_url": "pypi.internal.example.com/simple"})))
+    assert "profiles_pip_settings.index_url must be an http(s):// or file:// URL" in _failure(results)
+    results = ansible.playbook(_role("profiles_cli", _profiles_cli_vars(
+        venv, profiles_pip_settings={"index-url": "https://pypi.internal.example.com/simple"})))
+    assert "index-url" in _failure(results)
+
+
 def test_profiles_cli_explains_a_release_that_does_not_exist(ansible, tmp_path):
     venv = tmp_path / "venv"
     subprocess.run(["python3", "-m", "venv", str(venv)], check=True)
     results = ansible.playbook(_role("profiles_cli", _profiles_cli_vars(
         venv, profiles_cli_rudderstack_version="0.0.999", profiles_cli_pycorelib=False,
-        profiles_cli_pip_ca_bundle="/etc/ssl/certs/ca-certificates.crt")))
+        profiles_pip_settings={"ca_bundle": "/etc/ssl/certs/ca-certificates.crt"})))
     msg = _failure(results)
     assert "pip could not install profiles-rudderstack==0.0.999" in msg
     assert "No matching distribution found for profiles-rudderstack==0.0.999" in msg
@@ -190,7 +201,7 @@ def test_profiles_cli_check_mode_plans_without_installing(ansible, tmp_path):
     venv = tmp_path / "venv"
     subprocess.run(["python3", "-m", "venv", str(venv)], check=True)
     results = ansible.playbook(_role("profiles_cli", _profiles_cli_vars(
-        venv, profiles_cli_pycorelib=False, profiles_cli_pip_ca_bundle="/etc/ssl/certs/ca-certificates.crt")),
+        venv, profiles_cli_pycorelib=False, profiles_pip_settings={"ca_bundle": "/etc/ssl/certs/ca-certificates.crt"})),
         check=True)
     assert not [r for r in results if r.get("failed")], [r.get("msg") for r in results if r.get("failed")]
     pip = [r for r in results if r.get("action") == "ansible.builtin.pip"]

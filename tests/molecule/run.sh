@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the molecule scenarios (extensions/molecule/*) with the podman driver and prints
 #   molecule: N passed, N failed
-# where N counts scenarios (each scenario covers its platforms: workstation = bookworm + trixie).
+# where N counts scenarios (each scenario covers its platforms: fleet = three workstations on bookworm
+# and trixie, with the warehouse and the admin play on the controller).
 # Needs the images and mirrors from scripts/build_images.sh (run here if missing). Exits non-zero
 # on any failure and leaves no containers behind.
 # Arguments: scenario names (default: every scenario under extensions/molecule).

@@ -193,3 +193,58 @@ def test_percent_and_quotes_in_every_name_position():
         'GRANT SELECT ON ALL TABLES IN SCHEMA "ev" TO %s' % quoted,
         'GRANT SELECT ON TABLE %s.%s TO %s' % (quoted, quoted, quoted),
     ]  # no default privileges: the only future-table owner is the principal itself
+
+
+@pytest.mark.parametrize("matches, update, expected", [
+    (True, "always", False),    # the password already works: nothing to set (rerun after rotation)
+    (False, "always", True),    # refused: rotate it
+    (None, "always", True),     # the warehouse cannot tell: set it every run
+    (False, "on_create", False),
+])
+def test_password_is_set_only_when_it_does_not_already_work(matches, update, expected):
+    c = current()
+    c.password_matches = matches
+    d = desired(principal_password="new-Pw", update_password=update)
+    assert plan(d, c).set_password is expected
+
+
+class _ProbingAdapter(PostgresAdapter):
+    """The flow of model.run without a server: read_current is canned, the probe is recorded."""
+
+    def __init__(self, answer):
+        PostgresAdapter.__init__(self)
+        self.answer, self.probed = answer, []
+
+    def read_current(self, desired):
+        return current()
+
+    def password_matches(self, desired):
+        self.probed.append(desired.password)
+        return self.answer
+
+    def password_verifier(self, desired):
+        return "SCRAM-SHA-256$4096:c2FsdA==$stored:server"  # libpq computes it only with a connection
+
+    def discard(self):
+        pass
+
+
+def test_run_probes_the_password_only_when_it_may_be_set():
+    adapter = _ProbingAdapter(True)
+    base = dict(principal="p", input_schemas=[], database_privileges=[], languages=[])
+    assert grants.run(adapter, dict(base, principal_password="pw"), check_mode=True)["plan"]["set_password"] is False
+    assert adapter.probed == []   # on_create: never probed
+    result = grants.run(adapter, dict(base, principal_password="pw", update_password="always"), check_mode=True)
+    assert adapter.probed == ["pw"] and result["plan"]["set_password"] is False and result["queries"] == []
+    adapter.answer = False
+    result = grants.run(adapter, dict(base, principal_password="pw2", update_password="always"), check_mode=True)
+    assert result["queries"] == ['ALTER ROLE "p" WITH PASSWORD \'********\'']
+
+
+def test_only_a_refused_password_counts_as_a_mismatch():
+    from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.libpq import password_refused
+    assert password_refused('connection to server at "127.0.0.2", port 5432 failed: FATAL:  '
+                            'password authentication failed for user "pb_ana"')
+    assert not password_refused('FATAL:  permission denied for database "analytics"')
+    assert not password_refused('FATAL:  no pg_hba.conf entry for host "10.0.0.5", user "pb_ana"')
+    assert not password_refused("timeout expired")

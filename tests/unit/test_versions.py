@@ -119,3 +119,24 @@ def test_pb_version_info():
     assert FILTERS["pb_version_info"]("Current version of pb: \nNative schema version: \n99\n") == {
         "version": "", "native_schema_version": None}
     assert FILTERS["pb_version_info"](None) == {"version": "", "native_schema_version": None}
+
+
+PACKAGES = [{"name": "profiles-rudderstack", "version": "0.26.4"},
+            {"name": "profiles-pycorelib", "version": ""},
+            {"name": "PyYAML", "version": ">=6,<7"}]
+
+
+@pytest.mark.parametrize("installed, missing", [
+    ({"profiles_rudderstack": "0.26.4", "Profiles.PyCoreLib": "0.26.0", "pyyaml": "6.0.2"}, []),
+    ({"profiles-rudderstack": "0.26.3", "profiles-pycorelib": "0.26.0", "PyYAML": "6.0"}, ["profiles-rudderstack"]),
+    ({"profiles-rudderstack": "0.26.4", "PyYAML": "5.4"}, ["profiles-pycorelib", "PyYAML"]),
+    ({}, ["profiles-rudderstack", "profiles-pycorelib", "PyYAML"]),
+    (None, ["profiles-rudderstack", "profiles-pycorelib", "PyYAML"]),   # unknown: pip decides
+])
+def test_packages_to_install(installed, missing):
+    assert versions.packages_to_install(PACKAGES, installed) == missing
+    assert FilterModule().filters()["packages_to_install"](PACKAGES, installed) == missing
+
+
+def test_latest_is_always_left_to_pip():
+    assert versions.packages_to_install([{"name": "pkg", "version": "latest"}], {"pkg": "9.9"}) == ["pkg"]

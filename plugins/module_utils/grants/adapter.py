@@ -175,6 +175,12 @@ class Adapter:
         """Append to ``plan.actions`` the changes besides grants this warehouse needs (text)."""
 
     # -- reading, rendering, writing ---------------------------------------------------------
+    def password_matches(self, desired):
+        """Whether the existing principal already has ``desired.password``: True, False, or None
+        when the warehouse cannot tell (then update_password=always sets it on every run).
+        Called only for an existing principal with a password and update_password=always."""
+        return None
+
     def read_current(self, desired):
         """Must: return a model.Current for the objects ``desired`` names, in a number of round
         trips that does not grow with the number of tables (counted in read_round_trips)."""

@@ -113,6 +113,25 @@ class LibpqAdapter(SqlAdapter):
                               % (self.NAME, where, kwargs.get("connect_timeout"), message, hint))
         self.conn.autocommit = False
 
+    # Seconds the password probe may wait for the server (it only tests a login).
+    PASSWORD_PROBE_TIMEOUT = 10
+
+    def password_matches(self, desired):
+        """Log in as the principal with the desired password (the stored hash is readable by
+        superusers only, and not at all on Redshift or managed services). A refused password is
+        False; any other failure (pg_hba, no CONNECT, network) is None: unknown, set it again."""
+        kwargs = self.connect_kwargs()
+        kwargs.update(user=desired.principal, password=desired.password,
+                      application_name="rudderstack.profiles password check",
+                      connect_timeout=min(int(kwargs.get("connect_timeout") or self.PASSWORD_PROBE_TIMEOUT),
+                                          self.PASSWORD_PROBE_TIMEOUT))
+        try:
+            probe = psycopg2.connect(**kwargs)
+        except psycopg2.Error as exc:
+            return False if password_refused(str(exc)) else None
+        probe.close()
+        return True
+
 
 def check_root_certificate(path):
     """ssl_rootcert must be a readable PEM file (or libpq's ``system``): libpq reads it only
@@ -128,3 +147,9 @@ def check_root_certificate(path):
     if b"-----BEGIN CERTIFICATE-----" not in head:
         raise GrantsError("ssl_rootcert: %s holds no PEM certificate (-----BEGIN CERTIFICATE-----); give "
                           "the CA certificate file that signed the warehouse's server certificate" % path)
+
+
+def password_refused(message):
+    """Whether a libpq/server error says the password was wrong (PostgreSQL and Redshift word it
+    the same way), as opposed to any other reason a login can fail."""
+    return "password authentication failed" in message

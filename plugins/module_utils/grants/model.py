@@ -107,6 +107,7 @@ class Current:
         self.server_version = server_version
         self.principal_exists = principal_exists
         self.principal_can_login = None  # False only where the warehouse says it cannot log in
+        self.password_matches = None     # True/False where the adapter can tell (password_matches)
         self.schemas = {}       # name -> owner
         self.tables = {}        # schema -> {table: owner}
         self.languages = set()  # existing languages among those named
@@ -314,8 +315,11 @@ def plan_grants(desired, current, adapter):
         # pb logs in as the principal: an existing role without LOGIN is given it.
         plan.set_login = (current.principal_exists and desired.principal_type == "user"
                           and current.principal_can_login is False)
+        # A password that is known to work is not set again (a rerun changes nothing); where the
+        # adapter cannot tell, "always" sets it on every run.
         plan.set_password = (current.principal_exists and desired.password is not None
-                             and desired.update_password == "always")
+                             and desired.update_password == "always"
+                             and current.password_matches is not True)
         for name, owned in desired.create_schemas:
             if name not in current.schemas:
                 plan.create_schemas.append((name, owned))
@@ -396,6 +400,9 @@ def run(adapter, params, check_mode):
     while True:
         attempt += 1
         current = _client_step(adapter, "reading the current grants", adapter.read_current, desired)
+        if current.principal_exists and desired.password is not None and desired.update_password == "always":
+            current.password_matches = _client_step(adapter, "checking the principal's password",
+                                                    adapter.password_matches, desired)
         check_objects(desired, current, adapter)
         principal_existed = current.principal_exists
         plan = plan_grants(desired, current, adapter)

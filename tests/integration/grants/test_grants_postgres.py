@@ -160,6 +160,15 @@ def test_password_only_on_create_unless_always(ansible, db):
         'ALTER ROLE "%s" WITH PASSWORD \'********\'' % principal]
     psycopg2.connect(host=db["host"], port=db["port"], dbname=db["dbname"], user=principal,
                      password="another-Pw1").close()
+    # The principal logs in with that password now: a rerun sets nothing (vault rotation is
+    # idempotent), check mode included.
+    again = ansible.module("profiles_grants", dict(other, update_password="always"))
+    assert again["changed"] is False and again["queries"] == [], again
+    rotated = dict(other, update_password="always", principal_password="third-Pw2")
+    planned = ansible.module("profiles_grants", rotated, check=True)
+    assert planned["changed"] is True and planned["plan"]["set_password"] is True
+    psycopg2.connect(host=db["host"], port=db["port"], dbname=db["dbname"], user=principal,
+                     password="another-Pw1").close()  # check mode changed nothing
 
 
 @pytest.mark.parametrize("change, needle", [

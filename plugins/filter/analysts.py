@@ -1,0 +1,29 @@
+# -*- coding: utf-8 -*-
+# Copyright: rudderstack.profiles contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""Per-analyst warehouse principals from the workstations' host variables (documentation in
+analyst_principals.yml and connection_settings.yml). The logic is plugins/module_utils/analysts.py."""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.rudderstack.profiles.plugins.module_utils import analysts
+
+
+def analyst_principals(hosts, hostvars, shared=None, shared_output_schema=None):
+    try:
+        return analysts.analyst_principals(hosts or [], hostvars, shared=shared,
+                                           shared_output_schema=shared_output_schema)
+    except analysts.AnalystError as exc:
+        raise AnsibleFilterError(str(exc))
+
+
+def connection_settings(settings, principal=None):
+    return analysts.connection_settings(settings, principal)
+
+
+class FilterModule(object):
+    def filters(self):
+        return {"analyst_principals": analyst_principals, "connection_settings": connection_settings}
