@@ -185,16 +185,6 @@ def host(tmp_path_factory, pg, admin, scanner, server_log, collections_path):
     info["conn"].close()
 
 
-def _roles_plan_a_fresh_host_in_check_mode():
-    """The pyenv role reads what it has just installed; in check mode on a fresh host it must
-    skip those reads (landing with the fleet work, issue 10). Until then the fresh-host check
-    is expected to fail there, and this test says so instead of hiding it."""
-    with open(os.path.join(REPO, "roles", "pyenv", "tasks", "install.yml")) as handle:
-        return "ansible_check_mode" in handle.read()
-
-
-@pytest.mark.xfail(not _roles_plan_a_fresh_host_in_check_mode(), strict=True,
-                   reason="the pyenv role cannot plan a fresh host in check mode yet (fleet, issue 10)")
 def test_check_on_a_fresh_host_changes_nothing(host):
     proc, counts = host.fresh_check
     assert counts["failed"] == 0, proc.stdout[-6000:]
