@@ -324,7 +324,11 @@ def _block(case_id, task):
     return {"name": "case " + case_id, "block": [dict(task, name="under test: " + case_id)],
             "rescue": [{"name": "record: " + case_id, "ansible.builtin.debug": {"msg": {
                 "case": case_id, "task": "{{ ansible_failed_task.name }}",
-                "msg": "{{ ansible_failed_result.msg | default('') }}",
+                # A looped task (warehouse_grants, one run per principal) fails with "One or more
+                # items failed"; the user reads each failed item's own message below it.
+                "msg": "{{ ansible_failed_result.results | default([]) | selectattr('failed', 'defined') | selectattr('failed')"
+                       " | map(attribute='msg') | join('; ') if ansible_failed_result.results is defined"
+                       " else ansible_failed_result.msg | default('') }}",
                 "exception": "{{ ansible_failed_result.exception | default('') }}",
                 "module_stderr": "{{ ansible_failed_result.module_stderr | default('') }}"}}}]}
 
