@@ -10,7 +10,7 @@
 # Environment:
 #   PROFILES_ONBOARD_VARS  a YAML or JSON file of role variables, passed after the script's own
 #                          (mirrors for machines without GitHub or python.org: pyenv_git_url,
-#                          pyenv_python_build_cache_path, profiles_cli_pip_index_url, ...)
+#                          pyenv_python_build_cache_path, profiles_pip_settings, ...)
 #   PROFILES_LOCAL_STATE   where passwords, logs and the record of the first run are kept
 #                          (default ~/.local/state/rudderstack-profiles, mode 0700)
 #   PROFILES_LOCAL_PGDIR   the local PostgreSQL's directory (default: in the state directory; as

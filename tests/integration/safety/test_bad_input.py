@@ -503,8 +503,7 @@ PYENV_ROOT = _machine_pyenv_root()
 PYENV_READ_ONLY = {"pyenv_root": PYENV_ROOT, "pyenv_install_build_dependencies": False,
                    "pyenv_shell_init": False, "pyenv_virtualenv_name": ""}
 CLI = {"profiles_cli_virtualenv": "{venv}", "profiles_cli_shell_init": False, "profiles_cli_pb_wrapper": "",
-       "profiles_cli_pycorelib": False, "profiles_cli_pip_ca_bundle": "/etc/ssl/certs/ca-certificates.crt",
-       # the same CA bundle in the fleet work's one pip settings dictionary (whichever the role reads)
+       "profiles_cli_pycorelib": False,
        "profiles_pip_settings": {"ca_bundle": "/etc/ssl/certs/ca-certificates.crt"}}
 CONNECTION = {"profiles_connection_name": "pg", "profiles_connection_siteconfig_path": "{dir}/.pb/siteconfig.yaml",
               "profiles_connection_python": sys.executable,

@@ -108,8 +108,6 @@ class Host:
             "pyenv_virtualenv_version": "master",
             "profiles_cli_rudderstack_version": _pb_version(),
             "profiles_cli_pycorelib": False,
-            "profiles_cli_pip_ca_bundle": "/etc/ssl/certs/ca-certificates.crt",
-            # the same, in the fleet work's one pip settings dictionary (whichever the roles read)
             "profiles_pip_settings": {"ca_bundle": "/etc/ssl/certs/ca-certificates.crt"},
             "profiles_connection_name": "safety_pg",
             "profiles_connection_settings": {
