@@ -7,8 +7,11 @@ answering ``data.rowtype`` + ``data.rowset`` with ``queryResultFormat: json``, `
 ``/session?delete=true``; errors ``{"success": false, "code", "message"}``) and models, in
 memory, what profiles_grants touches: databases, schemas, tables and views, warehouses, roles,
 users (password, RSA public key, OAuth tokens), privileges, future grants and role grants, and
-the SHOW output of each (column layouts from Snowflake's SHOW documentation, with one extra
-trailing column on each to prove that parsers look columns up by name).
+the SHOW output of each. SHOW GRANTS TO ROLE / OF ROLE / FUTURE GRANTS IN SCHEMA, SHOW ROLES and
+SHOW SCHEMAS print exactly the columns, in the order, of the documentation's example output
+(tests/unit/fixtures/snowflake/docs_*.txt; tests/unit/test_grants_snowflake_docs.py compares them);
+SHOW USERS, WAREHOUSES and OBJECTS, whose pages print no example output for all columns, follow
+the column lists of their pages, plus a trailing column the adapter must ignore.
 
 Fidelity where it matters to the tests: unquoted identifiers fold to upper case, quoted ones keep
 their case; GRANT ALL PRIVILEGES is stored as the single privileges (including some the adapter
@@ -156,7 +159,8 @@ class SnowflakeModel:
         self.lock = threading.RLock()
         self.databases = {}     # db -> {"owner", "schemas": {s: {"owner", "objects": {n: [kind, owner]}}}}
         self.warehouses = {}    # wh -> owner
-        self.roles = {r: {"owner": "SECURITYADMIN" if r != "ACCOUNTADMIN" else ""} for r in SYSTEM_ROLES}
+        # SHOW ROLES prints the system-defined roles with an empty owner (documented example).
+        self.roles = {r: {"owner": ""} for r in SYSTEM_ROLES}
         self.users = {}         # user -> {"password", "default_role", "rsa_public_key", ...}
         self.role_grants = set()  # (role, "USER"|"ROLE", grantee)
         self.grants = {}        # (role, on, (parts...), privilege) -> granted_by
@@ -580,26 +584,28 @@ class SnowflakeModel:
         if t.accept("FUTURE", "GRANTS", "IN", "SCHEMA"):
             db, schema = self.qualify(session, t.name(2), 2)
             self.schema(db, schema)
-            cols = ["created_on", "privilege", "grant_on", "name", "grant_to", "grantee_name", "grant_option",
-                    "grant_type"]
-            rows = [[created, p, on, "%s.<%s>" % (dotted(d, s), on), "ROLE", r, "false", "FUTURE"]
+            cols = ["created_on", "privilege", "grant_on", "name", "grant_to", "grantee_name", "grant_option"]
+            rows = [[created, p, on, "%s.<%s>" % (dotted(d, s), on), "ROLE", r, "false"]
                     for (d, s, on, p, r) in sorted(self.future) if (d, s) == (db, schema)]
             return cols, rows
         if t.accept("GRANTS", "TO", "ROLE"):
             role = self.role(t.ident())
+            # granted_by_role_type is printed by SHOW GRANTS ON only (the page's usage notes).
             cols = ["created_on", "privilege", "granted_on", "name", "granted_to", "grantee_name", "grant_option",
-                    "granted_by", "granted_by_role_type"]
+                    "granted_by"]
             rows = []
             for (r, on, parts, p), by in sorted(self.grants.items()):
                 if r != role:
                     continue
                 shown = "TABLE" if on == "VIEW" and not self.views_as_view else on
-                rows.append([created, p, shown, dotted(*parts), "ROLE", role, "false", by, "ROLE"])
+                # OWNERSHIP carries the grant option (grant_option true in the documented examples).
+                rows.append([created, p, shown, dotted(*parts), "ROLE", role,
+                             "true" if p == "OWNERSHIP" else "false", by])
             return cols, rows
         if t.accept("GRANTS", "OF", "ROLE"):
             role = self.role(t.ident())
-            cols = ["created_on", "role", "granted_to", "grantee_name", "granted_by", "grantee_type"]
-            return cols, [[created, role, kind, g, "SECURITYADMIN", kind]
+            cols = ["created_on", "role", "granted_to", "grantee_name", "granted_by"]
+            return cols, [[created, role, kind, g, "SECURITYADMIN"]
                           for (r, kind, g) in sorted(self.role_grants) if r == role]
         what = t.take()[1]
         pattern = None
@@ -607,10 +613,18 @@ class SnowflakeModel:
             pattern = t.string()
         if what == "ROLES":
             cols = ["created_on", "name", "is_default", "is_current", "is_inherited", "assigned_to_users",
-                    "granted_to_roles", "granted_roles", "owner", "comment", "owner_role_type"]
-            rows = [[created, n, "N", "Y" if n == session["role"] else "N", "N",
+                    "granted_to_roles", "granted_roles", "owner", "comment"]
+            user = self.users.get(session.get("user")) or {}
+
+            def yes(flag):
+                return "Y" if flag else "N"
+            # is_inherited: granted directly to the current role (no deeper hierarchy modelled).
+            rows = [[created, n, yes(n == user.get("default_role")), yes(n == session["role"]),
+                     yes((n, "ROLE", session["role"]) in self.role_grants),
                      str(sum(1 for g in self.role_grants if g[0] == n and g[1] == "USER")),
-                     "0", "0", r["owner"], "", "ROLE"]
+                     str(sum(1 for g in self.role_grants if g[0] == n and g[1] == "ROLE")),
+                     str(sum(1 for g in self.role_grants if g[1] == "ROLE" and g[2] == n)),
+                     r["owner"], ""]
                     for n, r in sorted(self.roles.items()) if pattern is None or like(pattern, n)]
             return cols, rows
         if what == "USERS":
@@ -642,9 +656,14 @@ class SnowflakeModel:
             t.accept("DATABASE")
             db = t.ident()
             cols = ["created_on", "name", "is_default", "is_current", "database_name", "owner", "comment",
-                    "options", "retention_time", "owner_role_type", "budget"]
-            return cols, [[created, n, "N", "N", db, s["owner"], "", "", "1", "ROLE", None]
-                          for n, s in sorted(self.db(db)["schemas"].items()) if pattern is None or like(pattern, n)]
+                    "options", "retention_time", "owner_role_type", "object_visibility"]
+            # Every database lists INFORMATION_SCHEMA, owned by no role (documented example).
+            schemas = dict((n, (s["owner"], "")) for n, s in self.db(db)["schemas"].items())
+            schemas["INFORMATION_SCHEMA"] = ("", "Views describing the contents of schemas in this database")
+            current = (session.get("database"), session.get("schema"))
+            return cols, [[created, n, "N", "Y" if current == (db, n) else "N", db, owner, comment, "", "1", "ROLE",
+                           None]
+                          for n, (owner, comment) in sorted(schemas.items()) if pattern is None or like(pattern, n)]
         if what == "OBJECTS":
             t.expect("IN")
             t.accept("SCHEMA")

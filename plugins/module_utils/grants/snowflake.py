@@ -472,7 +472,7 @@ class SnowflakeAdapter(Adapter):
                 r["grantee_name"] for r in self.show("SHOW GRANTS OF ROLE %s" % quote_ident(role))
                 if (r.get("granted_to") or "").upper() == "USER")
         for row in self.show("SHOW GRANTS TO ROLE %s" % quote_ident(role)):
-            grant = self._grant(row.get("granted_on"), row.get("name"), row.get("privilege"))
+            grant = self.grant_from_row(row)
             if grant is None:
                 continue
             if grant.privilege == "OWNERSHIP":
@@ -481,17 +481,30 @@ class SnowflakeAdapter(Adapter):
             current.grants.add(grant)
         for schema in sorted(current.schemas):
             for row in self.show("SHOW FUTURE GRANTS IN SCHEMA %s.%s" % (quote_ident(db), quote_ident(schema))):
-                if (row.get("grant_to") or "").upper() != "ROLE" or row.get("grantee_name") != role:
-                    continue
-                on = (row.get("grant_on") or "").upper()
-                if on in ("TABLE", "VIEW") and row.get("privilege") != "OWNERSHIP":
-                    current.grants.add(Grant("future", (schema, on), row["privilege"]))
+                grant = self.future_grant_from_row(schema, row)
+                if grant is not None:
+                    current.grants.add(grant)
         self._note_unknown(current)
         return current
 
     def _owner(self, owner, desired):
         # Owners are roles; the planner compares them with the principal.
         return desired.principal if owner and owner == self.role else owner
+
+    def grant_from_row(self, row):
+        """A row of SHOW GRANTS TO ROLE (or ON, same columns) -> Grant, or None."""
+        return self._grant(row.get("granted_on"), row.get("name"), row.get("privilege"))
+
+    def future_grant_from_row(self, schema, row):
+        """A row of SHOW FUTURE GRANTS IN SCHEMA ``schema`` -> Grant("future", (schema, TABLE|VIEW),
+        privilege) when it goes to the managed role, else None. These rows say grant_on/grant_to
+        where the other SHOW GRANTS forms say granted_on/granted_to."""
+        if (row.get("grant_to") or "").upper() != "ROLE" or row.get("grantee_name") != self.role:
+            return None
+        on = (row.get("grant_on") or "").upper()
+        if on in ("TABLE", "VIEW") and row.get("privilege") != "OWNERSHIP":
+            return Grant("future", (schema, on), row["privilege"])
+        return None
 
     def _grant(self, granted_on, name, privilege):
         """A SHOW GRANTS TO ROLE row -> Grant, or None for objects this module does not manage."""
