@@ -115,7 +115,7 @@ OPTIONS = (
         "pb refuses Redshift and PostgreSQL hosts that resolve to C(127.0.0.1) or C(0.0.0.0) (such as"
         " C(localhost)); the module fails on them and says what to use instead (C(127.0.0.2) for a"
         " server on the same machine, or the machine's name where it resolves to another address)."],
-         pb="host", warehouses=RS + PG + DB),
+        pb="host", warehouses=RS + PG + DB),
     _opt("port", "raw", [
         "Server port, an integer from 1 to 65535. Defaults to 5439 (Redshift v1), 5432 (PostgreSQL), 443"
         " (Databricks)."], pb="port", warehouses=RS + PG + DB),

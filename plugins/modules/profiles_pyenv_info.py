@@ -13,12 +13,12 @@ module: profiles_pyenv_info
 short_description: What a pyenv root holds, in one read
 version_added: 0.1.0
 description:
-  - Reads in one pass what the rudderstack.profiles.pyenv role needs to decide what to do: whether
+  - Reads in one pass what the rudderstack.profiles.pyenv role needs to decide what to do (whether
     pyenv and its pyenv-virtualenv plugin are there (and pyenv's version), the Python versions
     installed, a requested version resolved (a prefix such as C(3.11) to the newest installed
     match, else the newest release this pyenv can build), whether pyenv knows it, whether that
     Python's standard modules import (ssl, sqlite3, ctypes, bz2, lzma, zlib, readline), and the
-    Python version of a named virtualenv.
+    Python version of a named virtualenv).
   - C(pyenv install --list) runs only when the requested version is not installed, so on a
     converged host this is one quick module run.
 author:

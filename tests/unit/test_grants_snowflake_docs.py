@@ -116,8 +116,8 @@ def test_grant_rows_map_to_grants_on_what_the_adapter_manages():
     # SHOW GRANTS ON prints the columns SHOW GRANTS TO ROLE prints (plus granted_by_role_type).
     a = adapter(database="REALESTATE")
     rows = docs_rows("docs_show_grants_on", "SHOW GRANTS ON DATABASE sales")
-    assert [a.grant_from_row(r) for r in rows] == [G("database", ("REALESTATE",), "OWNERSHIP"),
-                                                  G("database", ("REALESTATE",), "USAGE")]
+    assert [a.grant_from_row(r) for r in rows] == [
+        G("database", ("REALESTATE",), "OWNERSHIP"), G("database", ("REALESTATE",), "USAGE")]
     # A table kind the adapter does not manage, in the managed database: never read, so never revoked.
     a.database = "MYDB"
     rows = docs_rows("docs_show_grants_on", "SHOW GRANTS ON TABLE my_interactive_tbl")
