@@ -8,6 +8,7 @@ import pytest
 
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import model
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import snowflake as sf
+from test_grants_snowflake_parsers import FakeConn  # answers each statement with a table
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, "fixtures", "snowflake")
@@ -48,39 +49,6 @@ def docs_rows(name, statement):
     """The documented rows of ``statement`` keyed by column name, by the adapter's own reader."""
     columns, rows = load_docs(name)[statement]
     return sf.rows_by_name([(c,) for c in columns], rows)
-
-
-class FakeCursor:
-    """A DB-API cursor answering each statement with a documented table (or no rows)."""
-
-    def __init__(self, conn):
-        self.conn = conn
-        self.description = None
-        self.rows = []
-
-    def execute(self, sql, params=None):
-        self.conn.sent.append(sql)
-        for prefix, table in self.conn.answers:
-            if sql.startswith(prefix):
-                columns, self.rows = table if table else ([], [])
-                self.description = [(c, 2, None, None, None, None, True) for c in columns]
-                return
-        raise AssertionError("unexpected statement " + sql)
-
-    def fetchall(self):
-        return list(self.rows)
-
-    def close(self):
-        pass
-
-
-class FakeConn:
-    def __init__(self, answers):
-        self.answers = answers
-        self.sent = []
-
-    def cursor(self):
-        return FakeCursor(self)
 
 
 def adapter(answers=(), database="MYTESTDB"):

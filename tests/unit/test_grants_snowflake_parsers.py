@@ -34,7 +34,8 @@ class FakeCursor:
         self.conn.sent.append(sql)
         for prefix, fixture in self.conn.answers:
             if sql.startswith(prefix):
-                header, self.rows = load(fixture) if fixture else ([], [])
+                # a fixture's name, a (columns, rows) table, or None for no rows
+                header, self.rows = (load(fixture) if isinstance(fixture, str) else fixture) if fixture else ([], [])
                 self.description = [(h, 2, None, None, None, None, True) for h in header]
                 return
         raise AssertionError("unexpected statement " + sql)

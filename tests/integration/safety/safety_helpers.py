@@ -632,3 +632,21 @@ def temporaries(folder, name):
     """Temporary files of the atomic writer for ``name`` in ``folder`` (.NAME.XXXXXXXX)."""
     pattern = re.compile(r"^\.%s\.[a-z0-9_]{8}$" % re.escape(name))
     return sorted(n for n in os.listdir(folder) if pattern.match(n))
+
+
+# A siteconfig the user already had: every write must keep it.
+EXISTING_SITECONFIG = """\
+connections:
+    mine:
+        target: dev
+        outputs:
+            dev:
+                dbname: kept
+                host: 127.0.0.2
+                outputSchema: kept_out
+                password: kept-pw
+                port: 5432
+                schema: kept_out
+                type: postgres
+                user: kept
+"""

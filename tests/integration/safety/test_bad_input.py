@@ -16,7 +16,7 @@ import sys
 
 import pytest
 
-from safety_helpers import (WAREHOUSES, catalog_changes, snapshot_changes, tree_snapshot)
+from safety_helpers import (EXISTING_SITECONFIG, WAREHOUSES, catalog_changes, snapshot_changes, tree_snapshot)
 from safety_totals import TOTALS
 
 PB_BIN = os.environ.get("PB_BIN")
@@ -168,21 +168,6 @@ GRANTS_CASES = [
 
 SITE_OK = {"connection": "pg", "warehouse": "postgres", "host": "127.0.0.2", "dbname": "analytics",
            "user": "analyst", "password": "pw", "schema": "profiles_out"}
-EXISTING_SITECONFIG = """\
-connections:
-    mine:
-        target: dev
-        outputs:
-            dev:
-                dbname: kept
-                host: 127.0.0.2
-                outputSchema: kept_out
-                password: kept-pw
-                port: 5432
-                schema: kept_out
-                type: postgres
-                user: kept
-"""
 
 
 def site(**changes):

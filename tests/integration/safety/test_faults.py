@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from grants_helpers import privileges
-from safety_helpers import (WAREHOUSES, BackgroundPlaybook, blocked_backend, catalog_changes, client_pid,
+from safety_helpers import (EXISTING_SITECONFIG, WAREHOUSES, BackgroundPlaybook, blocked_backend, catalog_changes, client_pid,
                             connect, grants_task, wait_for)
 from safety_totals import TOTALS
 
@@ -208,21 +208,6 @@ def test_unreachable_endpoint_fails_within_connect_timeout(make_warehouse, row, 
 # -- files: the module process killed midway through writing (faulthook/sitecustomize.py kills it
 # at the move that would land the new file, after the temporary file is complete)
 
-SITE_BEFORE = """\
-connections:
-    mine:
-        target: dev
-        outputs:
-            dev:
-                dbname: kept
-                host: 127.0.0.2
-                outputSchema: kept_out
-                password: kept-pw
-                port: 5432
-                schema: kept_out
-                type: postgres
-                user: kept
-"""
 
 
 def _siteconfig_task(path, connection, environment=None):
@@ -243,12 +228,12 @@ def test_siteconfig_writer_killed_midway_then_converges(ansible, tmp_path, exist
     folder.mkdir(mode=0o700)
     path = folder / "siteconfig.yaml"
     if existing:
-        path.write_text(SITE_BEFORE)
+        path.write_text(EXISTING_SITECONFIG)
         os.chmod(str(path), 0o644)   # as pb writes it
     TOTALS.faults += 1
     killed = ansible.playbook([_siteconfig_task(str(path), "pg", fault_environment("siteconfig.yaml"))])[0]
     assert killed["failed"] and killed.get("rc") == 137, killed
-    assert (path.read_text() == SITE_BEFORE) if existing else not path.exists()
+    assert (path.read_text() == EXISTING_SITECONFIG) if existing else not path.exists()
     left = temporaries(str(folder), "siteconfig.yaml")
     assert len(left) == 1 and stat.S_IMODE(os.stat(str(folder / left[0])).st_mode) == 0o600
     again = ansible.playbook([_siteconfig_task(str(path), "pg")])[0]
@@ -266,7 +251,7 @@ def test_siteconfig_writer_killed_midway_then_converges(ansible, tmp_path, exist
 
 
 PB_BIN = os.environ.get("PB_BIN")
-PROJECT_SITE = SITE_BEFORE
+PROJECT_SITE = EXISTING_SITECONFIG
 
 
 def _project_task(path, site, environment=None, **settings):
