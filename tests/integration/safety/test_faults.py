@@ -209,7 +209,6 @@ def test_unreachable_endpoint_fails_within_connect_timeout(make_warehouse, row, 
 # at the move that would land the new file, after the temporary file is complete)
 
 
-
 def _siteconfig_task(path, connection, environment=None):
     task = {"name": "siteconfig " + connection, "ignore_errors": True,
             "rudderstack.profiles.profiles_siteconfig": {
