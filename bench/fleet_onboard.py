@@ -247,7 +247,7 @@ def main():
         print("| %d | %.1f | %s | %.1f | %.1f | %s | %.1f | %.3f | %d |" % (
             size, first, "%.2f" % (first / base) if base else "-", build, first - build,
             "%.2f" % ((first - build) / rest_base) if base else "-", rerun, rerun / first, changed))
-    for size in sizes[:1]:
+    for size in sorted(set(sizes)):
         for title, tasks in (("first run", profiles[size][0]), ("rerun", profiles[size][1])):
             print("\nslowest tasks, %d workstation(s), %s:\n" % (size, title))
             for name, sec in sorted(tasks, key=lambda t: -t[1])[:args.top]:

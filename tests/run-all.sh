@@ -78,7 +78,7 @@ molecule_result() {
   return $rc
 }
 
-suite pytest python -m pytest -q -p no:cacheprovider tests/unit tests/integration
+suite pytest python -m pytest -q -p no:cacheprovider --durations=15 tests/unit tests/integration
 suite sanity sanity
 suite ansible-lint lint
 suite build build
