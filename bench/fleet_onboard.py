@@ -159,7 +159,7 @@ def inventory(path, hosts, pg, ssh=None):
 
 
 RECAP = re.compile(r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
-BUILD_TASK = "Build from source"  # the pyenv role's CPython build task (profile_tasks name)
+BUILD_TASK = "Build from source"  # start of the CPython build task's name in roles/pyenv/tasks/python.yml
 TASK_TIME = re.compile(r"^(.+?) -+ (\d+\.\d+)s$", re.M)
 
 
@@ -234,25 +234,29 @@ def main():
         local_postgres.stop(pgdir)
         shutil.rmtree(pgdir, ignore_errors=True)
 
-    base = rows[0][1] if rows and rows[0][0] == 1 else None
     print("\nonboard.yml over a fleet, collection: %s, Debian %s, forks %d, transport %s\n"
           % (label, args.suite, args.forks, args.transport))
-    # The CPython builds of all workstations share this machine's cores (a real fleet's laptops do
-    # not), so the first run is also shown without the build task.
-    rest_base = rows[0][1] - rows[0][4] if base else None
-    print("| workstations | first run s | first / first(1) | CPython build s | first without build s"
-          " | without build / same for 1 | rerun s | rerun / first | rerun changed |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for size, first, rerun, changed, build in rows:
-        print("| %d | %.1f | %s | %.1f | %.1f | %s | %.1f | %.3f | %d |" % (
-            size, first, "%.2f" % (first / base) if base else "-", build, first - build,
-            "%.2f" % ((first - build) / rest_base) if base else "-", rerun, rerun / first, changed))
+    print_table(rows)
     for size in sorted(set(sizes)):
         for title, tasks in (("first run", profiles[size][0]), ("rerun", profiles[size][1])):
             print("\nslowest tasks, %d workstation(s), %s:\n" % (size, title))
             for name, sec in sorted(tasks, key=lambda t: -t[1])[:args.top]:
                 print("    %7.2f s  %s" % (sec, name))
     print("\nlogs: %s" % workdir)
+
+
+def print_table(rows):
+    """rows: (workstations, first run s, rerun s, rerun changed, CPython build s); ratios are taken
+    against a leading 1-workstation row. The CPython builds of all workstations share this machine's
+    cores (a real fleet's laptops do not), so the first run is also shown without the build."""
+    one = rows[0] if rows and rows[0][0] == 1 else None
+    print("| workstations | first run s | first / first(1) | CPython build s | first without build s"
+          " | without build / same for 1 | rerun s | rerun / first | rerun changed |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for size, first, rerun, changed, build in rows:
+        print("| %d | %.1f | %s | %.1f | %.1f | %s | %.1f | %.3f | %d |" % (
+            size, first, "%.2f" % (first / one[1]) if one else "-", build, first - build,
+            "%.2f" % ((first - build) / (one[1] - one[4])) if one else "-", rerun, rerun / first, changed))
 
 
 if __name__ == "__main__":
