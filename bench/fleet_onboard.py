@@ -5,7 +5,9 @@ Each size gets fresh Debian containers (the molecule images from scripts/build_i
 network, the local pyenv/CPython mirrors mounted as in the fleet scenario, and a pip cache shared by
 the containers), one analyst per container with a different name, and one local PostgreSQL
 warehouse on 127.0.0.2 for the admin play. The whole `ansible-playbook` run is timed. CPython is
-built as in the fleet scenario (-O1 -g0, without its test modules).
+built as in the fleet scenario (-O1 -g0, without its test modules), once per size and shared with
+the other workstations (pyenv_python_share_dir, fresh for each size), or by every workstation
+with --no-share.
 
 Transport: by default SSH with pipelining into an sshd in each container (on a loopback port), as
 a fleet is reached; --transport podman uses `podman exec`, which costs several processes per task
@@ -21,6 +23,7 @@ Run by hand from the repository root, as root, after scripts/build_images.sh (ta
 
 Options: --sizes 1,2,4   --ref GIT_REF (default: the working tree)   --suite bookworm
          --top 12 (slowest tasks shown)   --forks 10   --transport ssh|podman
+         --no-share (every workstation builds CPython: no pyenv_python_share_dir)
 """
 import argparse
 import json
@@ -102,8 +105,9 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def inventory(path, hosts, pg, ssh=None):
-    """``hosts``: [(container, analyst, ssh port or None)]; ``ssh``: the private key file."""
+def inventory(path, hosts, pg, ssh=None, share_dir=""):
+    """``hosts``: [(container, analyst, ssh port or None)]; ``ssh``: the private key file;
+    ``share_dir``: pyenv_python_share_dir (empty: every workstation builds its own Python)."""
     workstations = {}
     for name, analyst, port in hosts:
         host = {"ansible_python_interpreter": "/usr/bin/python3", "pyenv_user": analyst}
@@ -141,6 +145,7 @@ def inventory(path, hosts, pg, ssh=None):
                 "pyenv_python_build_env": {"_PYTHON_BUILD_FORCE_SKIP_XZ": "1", "PYTHON_CFLAGS": "-O1 -g0"},
                 "pyenv_python_configure_opts": "--disable-test-modules",
                 "pyenv_python_build_timeout": 5400,
+                "pyenv_python_share_dir": share_dir,
                 "pyenv_virtualenv_name": "profiles",
                 "profiles_pip_settings": {"ca_bundle": "/etc/ssl/certs/ca-certificates.crt",
                                           "cache_dir": "/var/cache/pip"},
@@ -192,6 +197,8 @@ def main():
     parser.add_argument("--top", type=int, default=12)
     parser.add_argument("--forks", type=int, default=10)
     parser.add_argument("--transport", choices=["ssh", "podman"], default="ssh")
+    parser.add_argument("--no-share", action="store_true",
+                        help="every workstation builds its own CPython (no pyenv_python_share_dir)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
 
@@ -219,7 +226,7 @@ def main():
             for name, analyst, port in hosts:
                 prepare_container(name, analyst, port, public_key, pip_conf=bool(args.ref))
             inv = os.path.join(workdir, "inventory-%d.json" % size)
-            inventory(inv, hosts, pg, key)
+            inventory(inv, hosts, pg, key, "" if args.no_share else os.path.join(workdir, "pythons-%d" % size))
             first = run_playbook(collections, playbook, inv, args.forks, os.path.join(workdir, "first-%d.log" % size))
             rerun = run_playbook(collections, playbook, inv, args.forks, os.path.join(workdir, "rerun-%d.log" % size))
             changed = sum(r["changed"] for r in rerun[1].values())
@@ -234,8 +241,9 @@ def main():
         local_postgres.stop(pgdir)
         shutil.rmtree(pgdir, ignore_errors=True)
 
-    print("\nonboard.yml over a fleet, collection: %s, Debian %s, forks %d, transport %s\n"
-          % (label, args.suite, args.forks, args.transport))
+    print("\nonboard.yml over a fleet, collection: %s, Debian %s, forks %d, transport %s, %s\n"
+          % (label, args.suite, args.forks, args.transport,
+             "every workstation builds CPython" if args.no_share else "CPython built once and shared"))
     print_table(rows)
     for size in sorted(set(sizes)):
         for title, tasks in (("first run", profiles[size][0]), ("rerun", profiles[size][1])):
