@@ -37,4 +37,4 @@ def builders(hosts, shares):
         share = shares.get(host)
         if isinstance(share, dict) and share.get("build") and share.get("key") not in chosen:
             chosen[share["key"]] = host
-    return sorted(chosen.values(), key=list(hosts).index)
+    return list(chosen.values())
