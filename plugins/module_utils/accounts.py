@@ -32,6 +32,12 @@ def _group_name(gid):
         return str(gid)
 
 
+def needs_become(user, current):
+    """Whether work for ``user`` must run with become: a user is named and it is not ``current``,
+    the user the work would otherwise run as."""
+    return bool(user) and user != current
+
+
 def lookup_account(user="", home=""):
     """The account the roles work for.
 
@@ -57,5 +63,5 @@ def lookup_account(user="", home=""):
         "group": _group_name(entry.pw_gid) if entry else "",
         "shell": entry.pw_shell if entry else "",
         "current_user": current,
-        "become": bool(user) and user != current,
+        "become": needs_become(user, current),
     }

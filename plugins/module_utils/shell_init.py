@@ -46,6 +46,20 @@ def shell_for_file(path):
     return FILE_SHELLS.get(path.rstrip("/").rsplit("/", 1)[-1])
 
 
+def pyenv_entries(files, root, pyenv):
+    """The pyenv role's ``shells`` for ``plan``: for each ``{path, shell}`` of ``files``, the block
+    that sets PYENV_ROOT, puts pyenv on PATH and runs ``init`` for that shell, ``pyenv`` being the
+    command to call (``pyenv`` itself for a checkout, Homebrew's full path otherwise)."""
+    return [{
+        "shell": entry["shell"],
+        "file": entry["path"],
+        "block": ('export PYENV_ROOT="%s"\n'
+                  '[ -d "$PYENV_ROOT/bin" ] && export PATH="$PYENV_ROOT/bin:$PATH"\n'
+                  'eval "$(%s init - %s)"\n'
+                  'eval "$(pyenv virtualenv-init -)"\n') % (root, pyenv, entry["shell"]),
+    } for entry in files]
+
+
 def markers(name):
     return MARKER.format(mark="BEGIN", name=name), MARKER.format(mark="END", name=name)
 

@@ -16,8 +16,10 @@ description:
   - Looks an account up in the passwd database the same way on every OS (Linux NSS, macOS Open
     Directory, which gives the real home rather than C(/Users/NAME)), and says whether work for that
     account must use C(become), that is whether it differs from the user the module runs as.
-  - The roles of this collection (pyenv, profiles_cli, profiles_connection, profiles_project) use it
-    for their C(*_user) and C(*_user_home) options.
+  - The pyenv role uses it for O(user) and O(home) (C(pyenv_user), C(pyenv_user_home)), the
+    profiles_cli role when it is not given a home. Roles that only need to know whether to become
+    the analyst use the P(rudderstack.profiles.needs_become#filter)
+    filter, the same rule without a round trip.
   - Never fails for an account that does not exist; it returns O(user) with RV(exists=false) so the
     caller can say which of its options to change.
 author:

@@ -115,6 +115,29 @@ def test_pyenv_prefix_prefers_the_newest_installed_patch_release(ansible):
 
 
 @needs_pyenv
+def test_pyenv_asks_the_package_manager_only_while_something_is_missing(ansible, tmp_path):
+    """Build dependencies serve cloning pyenv and building the Python: with both in place (this
+    machine's pyenv and its newest 3.11) the apt task is skipped, which is most of a converged
+    rerun's package cost; with no pyenv at the root it runs (in check mode: nothing installed).
+    The first run must succeed as a whole."""
+    installed = _installed_versions("3.11")
+    if not installed:
+        pytest.skip("no 3.11.x installed in the machine's pyenv")
+    apt_task = "rudderstack.profiles.pyenv : Install build dependencies (apt; a minute or two the first time)"
+    for root, skipped in ((PYENV_ROOT, True), (str(tmp_path / "no-pyenv-yet"), False)):
+        results = ansible.playbook(
+            _role("pyenv", _pyenv_read_only(pyenv_root=root, pyenv_install_build_dependencies=True,
+                                            pyenv_python_version=installed[-1])),
+            check=True, gather_facts=True)
+        if skipped:
+            assert ansible.last_stats["failures"] == 0, [r.get("msg") for r in results if r.get("failed")]
+        by_name = dict(zip(ansible.last_task_names, results))
+        assert not by_name[apt_task].get("failed"), by_name[apt_task]
+        assert bool(by_name[apt_task].get("skipped")) is skipped, (root, by_name[apt_task])
+    # (The second run goes on to plan the clone, which cannot reach github.com from here.)
+
+
+@needs_pyenv
 def test_pyenv_prefix_resolves_to_newest_known_release_before_building(ansible):
     prefix = "3.14"
     if _installed_versions(prefix):

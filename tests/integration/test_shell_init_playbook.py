@@ -8,6 +8,7 @@ import stat
 import subprocess
 
 import pytest
+from ansible_collections.rudderstack.profiles.plugins.module_utils import pb_cli
 
 from test_roles_validation import PYENV_ROOT, _installed_versions
 
@@ -151,9 +152,14 @@ def test_pyenv_role_writes_one_block_into_a_fresh_bashrc(ansible, home):
     ansible.playbook(pyenv_role(home), gather_facts=True)
     assert ansible.last_stats["failures"] == 0, ansible.last_task_names
     bashrc = (home / ".bashrc").read_text()
-    assert bashrc.startswith(DEBIAN_BASHRC)
-    assert bashrc.count("# BEGIN rudderstack.profiles pyenv") == 1
-    assert bashrc.count("pyenv init - bash") == 1
+    # Exactly the block the role wrote when it ran one task per file (homes keep theirs).
+    assert bashrc == DEBIAN_BASHRC + (
+        "# BEGIN rudderstack.profiles pyenv\n"
+        'export PYENV_ROOT="%s"\n'
+        '[ -d "$PYENV_ROOT/bin" ] && export PATH="$PYENV_ROOT/bin:$PATH"\n'
+        'eval "$(pyenv init - bash)"\n'
+        'eval "$(pyenv virtualenv-init -)"\n'
+        "# END rudderstack.profiles pyenv\n" % PYENV_ROOT)
     assert not (home / ".zshrc").exists()
 
     ansible.playbook(pyenv_role(home), gather_facts=True)
@@ -161,3 +167,36 @@ def test_pyenv_role_writes_one_block_into_a_fresh_bashrc(ansible, home):
     assert (home / ".bashrc").read_text() == bashrc
     shell = interactive_bash(home, "pyenv root")
     assert shell.stdout.strip() == PYENV_ROOT, shell.stderr
+
+
+# ---- the profiles_cli role ----------------------------------------------------------------------
+
+PB_BIN = os.environ.get("PB_BIN")
+PB_ENV = pb_cli.PB_ENV  # what pb needs in its environment: the block exports it
+
+
+@pytest.mark.skipif(not PB_BIN, reason="PB_BIN is not set (path to the real pb)")
+def test_profiles_cli_role_writes_the_pb_block_and_wrapper_into_the_given_home(ansible, home):
+    """The role with its home given (as after the pyenv role): no account lookup, pb's
+    environment and the wrapper's directory on PATH in one block, the text it always wrote."""
+    role = [{"name": "profiles_cli role", "ansible.builtin.include_role": {"name": "rudderstack.profiles.profiles_cli"},
+             "vars": {"profiles_cli_user_home": str(home), "profiles_cli_pycorelib": False,
+                      "profiles_cli_virtualenv": os.path.dirname(os.path.dirname(PB_BIN))}}]
+    results = ansible.playbook(role, gather_facts=True)
+    results = dict(zip(ansible.last_task_names, results))
+    assert ansible.last_stats["failures"] == 0, ansible.last_task_names
+    assert results.get("rudderstack.profiles.profiles_cli : Look up the analyst's account and home", {}).get("skipped"), list(results)
+    bindir = os.path.join(str(home), ".local", "bin")
+    exports = "".join("export %s=%s\n" % item for item in sorted(PB_ENV.items()))
+    assert (home / ".bashrc").read_text() == (
+        DEBIAN_BASHRC + "# BEGIN rudderstack.profiles pb\n" + exports
+        + 'case ":$PATH:" in *":%s:"*) ;; *) export PATH="%s:$PATH" ;; esac\n' % (bindir, bindir)
+        + "# END rudderstack.profiles pb\n")
+    assert not (home / ".zshrc").exists()
+    assert os.access(os.path.join(bindir, "pb"), os.X_OK)
+
+    ansible.playbook(role, gather_facts=True)
+    assert ansible.last_stats["changed"] == 0, ansible.last_task_names
+    shell = interactive_bash(home, "type -P pb; env")
+    assert shell.stdout.split()[0] == os.path.join(bindir, "pb"), shell.stderr
+    assert set("%s=%s" % item for item in PB_ENV.items()) <= set(shell.stdout.split()[1:])

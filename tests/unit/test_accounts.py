@@ -30,3 +30,13 @@ def test_home_given_is_kept_and_unknown_account_is_reported():
     assert found == dict(found, user="no_such_analyst_x", exists=False, home="", uid=None, become=True)
     # A home given for an account this host does not know yet (created later in the play) is kept.
     assert accounts.lookup_account("no_such_analyst_x", "/home/x")["home"] == "/home/x"
+
+
+def test_the_roles_filter_decides_as_the_module_does():
+    """needs_become (the filter the roles use without a round trip) against lookup_account's
+    answer, for nobody named, yourself, and someone else."""
+    from ansible_collections.rudderstack.profiles.plugins.filter.accounts import needs_become
+    me = pwd.getpwuid(os.geteuid()).pw_name
+    for user in ("", me, "root" if me != "root" else "nobody", "no_such_analyst_x"):
+        assert needs_become(user, me) is accounts.lookup_account(user)["become"], user
+    assert needs_become(None, me) is False

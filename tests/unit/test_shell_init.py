@@ -164,3 +164,28 @@ def test_remove_undoes_put_on_a_file_without_block(text, body):
     if shell_init.find_block(text.splitlines(True), "pyenv"):
         return
     assert remove_block(put_block(text, "pyenv", body), "pyenv") == text
+
+
+def test_pyenv_entries_are_the_blocks_the_role_wrote_before():
+    """The text the pyenv role's per-file template rendered (before one module run took all the
+    files): a fleet onboarded then keeps its blocks unchanged."""
+    files = [{"path": ".bashrc", "shell": "bash"}, {"path": ".config/zshrc", "shell": "zsh"}]
+    entries = shell_init.pyenv_entries(files, "/home/ana/.pyenv", "pyenv")
+    assert [(e["shell"], e["file"]) for e in entries] == [("bash", ".bashrc"), ("zsh", ".config/zshrc")]
+    assert entries[1]["block"] == (
+        'export PYENV_ROOT="/home/ana/.pyenv"\n'
+        '[ -d "$PYENV_ROOT/bin" ] && export PATH="$PYENV_ROOT/bin:$PATH"\n'
+        'eval "$(pyenv init - zsh)"\n'
+        'eval "$(pyenv virtualenv-init -)"\n')
+    brew = shell_init.pyenv_entries(files[:1], "/Users/ana/.pyenv", "/opt/homebrew/opt/pyenv/bin/pyenv")
+    assert 'eval "$(/opt/homebrew/opt/pyenv/bin/pyenv init - bash)"\n' in brew[0]["block"]
+    # And the module's planner takes them as they are.
+    steps = shell_init.plan("pyenv", entries, lambda shell: shell == "bash", lambda path: None)
+    assert [s["action"] for s in steps] == ["add", "skip"]
+
+
+def test_the_filter_names_the_option_for_a_bad_item():
+    from ansible.errors import AnsibleFilterError
+    from ansible_collections.rudderstack.profiles.plugins.filter.shell_init import pyenv_shell_init
+    with pytest.raises(AnsibleFilterError, match="pyenv_shell_init_files"):
+        pyenv_shell_init([{"path": ".bashrc"}], "/root/.pyenv")
