@@ -9,6 +9,7 @@ import glob
 import os
 import shutil
 import subprocess
+import zipfile
 
 import pytest
 
@@ -230,3 +231,42 @@ def test_profiles_cli_check_mode_plans_without_installing(ansible, tmp_path):
     pip = [r for r in results if r.get("action") == "ansible.builtin.pip"]
     assert pip and pip[0]["changed"] is True
     assert not glob.glob(str(venv / "lib" / "python3*" / "site-packages" / "profiles*"))
+
+
+def _standin_index(root, version="0.26.4"):
+    """A PEP 503 index (file://) holding one pure-Python wheel named profiles-rudderstack: what pip
+    does with the role's arguments shows on it in seconds, without PyPI's 150 MB wheel."""
+    project = root / "profiles-rudderstack"
+    project.mkdir(parents=True)
+    wheel = "profiles_rudderstack-%s-py3-none-any.whl" % version
+    info = "profiles_rudderstack-%s.dist-info" % version
+    with zipfile.ZipFile(str(project / wheel), "w") as zf:
+        zf.writestr("profiles_standin/__init__.py", "VERSION = %r\n" % version)
+        zf.writestr(info + "/METADATA", "Metadata-Version: 2.1\nName: profiles-rudderstack\nVersion: %s\n" % version)
+        zf.writestr(info + "/WHEEL", "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
+        zf.writestr(info + "/RECORD", "profiles_standin/__init__.py,,\n%s/METADATA,,\n%s/WHEEL,,\n%s/RECORD,,\n"
+                    % (info, info, info))
+    (project / "index.html").write_text('<a href="%s">%s</a>\n' % (wheel, wheel))
+    (root / "index.html").write_text('<a href="profiles-rudderstack/">profiles-rudderstack</a>\n')
+    return "file://%s" % root
+
+
+@pytest.mark.parametrize("compile_", [False, True])
+def test_profiles_cli_leaves_bytecode_to_python_unless_asked(ansible, tmp_path, compile_):
+    """profiles_cli_pip_compile: false (the default) installs with --no-compile, so no .pyc is
+    written at install time; true lets pip compile. (The stand-in has no pb: the role then fails
+    at its pb check, after the install this is about.)"""
+    venv = tmp_path / "venv"
+    subprocess.run(["python3", "-m", "venv", str(venv)], check=True)
+    role_vars = _profiles_cli_vars(venv, profiles_cli_pycorelib=False,
+                                   profiles_pip_settings={"index_url": _standin_index(tmp_path / "index")})
+    if compile_:
+        role_vars["profiles_cli_pip_compile"] = True
+    results = ansible.playbook(_role("profiles_cli", role_vars))
+    pip = [r for r in results if r.get("action") == "ansible.builtin.pip"]
+    assert pip and pip[0]["changed"] is True and not pip[0].get("failed"), pip
+    assert ("--no-compile" in pip[0]["cmd"]) is not compile_, pip[0]["cmd"]
+    package = glob.glob(str(venv / "lib" / "python3*" / "site-packages" / "profiles_standin"))
+    assert package, "the stand-in was not installed"
+    assert os.path.isdir(os.path.join(package[0], "__pycache__")) is compile_
+    assert "pb" in _failure(results)
