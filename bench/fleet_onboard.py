@@ -18,8 +18,8 @@ rerun / first run (target: at most 0.10, and a rerun under 12 s).
 
 Run by hand from the repository root, as root, after scripts/build_images.sh (takes 15-40 minutes):
 
-    .venv/bin/python bench/fleet_onboard.py                       # this checkout
-    .venv/bin/python bench/fleet_onboard.py --ref 72fd73b --sizes 1   # an older commit, for "before"
+    .venv/bin/python -m bench.fleet_onboard                       # this checkout
+    .venv/bin/python -m bench.fleet_onboard --ref 72fd73b --sizes 1   # an older commit, for "before"
 
 Options: --sizes 1,2,4   --ref GIT_REF (default: the working tree)   --suite bookworm
          --top 12 (slowest tasks shown)   --forks 10   --transport ssh|podman
@@ -35,11 +35,9 @@ import sys
 import tempfile
 import time
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(REPO, "scripts"))
+from devtools import local_postgres, seed_sample_events
 
-import local_postgres  # noqa: E402  (scripts/ is not a package)
-import seed_sample_events  # noqa: E402
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 IMAGE = os.environ.get("PROFILES_MOLECULE_IMAGE", "localhost/rudderstack-profiles-molecule")
 MIRRORS = os.environ.get("PROFILES_MOLECULE_MIRRORS", "/var/cache/rudderstack-profiles/molecule-mirrors")

@@ -1,23 +1,20 @@
 """profiles_grants on Snowflake: round trips and writes for 3, 300 and 3000 input tables, first
-run and rerun, against tests/snowflake_model.py (a MODEL of Snowflake, over HTTP with the real
+run and rerun, against tests/models/snowflake.py (a MODEL of Snowflake, over HTTP with the real
 snowflake-connector-python). Prints the counts and the ratio of rerun round trips at N tables to
 those at 3 tables (1.00 means independent of the number of tables). Times are the model's, not
 Snowflake's: only the counts carry over.
 
-    .venv/bin/python bench/grants_snowflake_round_trips.py
+    .venv/bin/python -m bench.grants_snowflake_round_trips
 """
 import os
-import sys
 import time
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(REPO, "tests"))
-os.environ.setdefault("SNOWFLAKE_DISABLE_PLATFORM_DETECTION", "true")
+from devtools.collection_path import make_importable
+from tests.models.snowflake import SnowflakeModel
 
-# tests/conftest.py makes this checkout importable as the collection.
-import conftest  # noqa: E402,F401  pylint: disable=unused-import
+make_importable()
+os.environ.setdefault("SNOWFLAKE_DISABLE_PLATFORM_DETECTION", "true")
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import model, registry  # noqa: E402
-from snowflake_model import SnowflakeModel  # noqa: E402
 
 SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", "3 300 3000").split()]
 

@@ -4,7 +4,7 @@ postgresql_privs) and by rudderstack.profiles.profiles_grants on the same Postgr
 
 Prints wall time of each ansible-playbook run, the time ratio (ours / anchor), and the statements
 the server received (log_statement=all, counted in the server log), split into reads and writes.
-Run by hand from the repository root (not in CI):  .venv/bin/python bench/grants_vs_postgresql_privs.py
+Run by hand from the repository root (not in CI):  .venv/bin/python -m bench.grants_vs_postgresql_privs
 """
 import json
 import os
@@ -15,12 +15,12 @@ import sys
 import tempfile
 import time
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(REPO, "scripts"))
-import local_postgres  # noqa: E402
+import psycopg2
+import yaml
 
-import psycopg2  # noqa: E402
-import yaml  # noqa: E402
+from devtools import local_postgres
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 BIN = os.path.dirname(sys.executable)
 SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", "10 100 1000").split()]

@@ -52,7 +52,7 @@ python_any() { if [ -x "$ROOT/.venv/bin/python" ]; then echo "$ROOT/.venv/bin/py
 
 stop_postgres() {
   if [ -f "$PGDIR/connection.json" ]; then
-    "$(python_any)" scripts/local_postgres.py stop "$PGDIR"
+    "$(python_any)" -m devtools.local_postgres stop "$PGDIR"
     echo "stopped the local PostgreSQL in $PGDIR (its data is kept; the next run starts it again)"
   else
     echo "no local PostgreSQL in $PGDIR"
@@ -161,9 +161,9 @@ stage 2 "the local PostgreSQL warehouse on 127.0.0.2, with sample events" "about
 # Files holding passwords are the user's alone (the state directory is 0700 as well).
 private() { (umask 077; : > "$1"); chmod 600 "$1"; }  # an empty file only its owner can read
 private "$STATE/pg.json"
-"$PY" scripts/local_postgres.py start "$PGDIR" > "$STATE/pg.json"
+"$PY" -m devtools.local_postgres start "$PGDIR" > "$STATE/pg.json"
 [ -s "$STATE/principal_password" ] || { private "$STATE/principal_password"; "$PY" -c 'import secrets; print(secrets.token_urlsafe(24))' > "$STATE/principal_password"; }
-"$PY" scripts/seed_sample_events.py "$STATE/pg.json"
+"$PY" -m devtools.seed_sample_events "$STATE/pg.json"
 private "$STATE/vars.json"
 "$PY" - "$STATE" "$PYENV_DIR" "$VENV_NAME" "$PROJECT" "$CONNECTION" > "$STATE/vars.json" <<'PY'
 import json, sys
@@ -191,7 +191,7 @@ fi
 
 stage 4 "the real pb in $PROJECT: validate access, compile, run" "about 10 s"
 PB=$PYENV_DIR/versions/$VENV_NAME/bin/pb
-eval "$("$PY" "$ROOT/scripts/pb_env.py")"  # the environment pb needs (SF_DISABLE_MINICORE=true, ...)
+eval "$("$PY" -m devtools.pb_env)"  # the environment pb needs (SF_DISABLE_MINICORE=true, ...)
 cd "$PROJECT"
 for cmd in "validate access" "compile" "run"; do
   # pb logs to stderr; keep its whole output beside the other state, print its verdict.
@@ -206,7 +206,7 @@ for cmd in "validate access" "compile" "run"; do
 done
 
 stage 5 "the identities pb stitched (table rs_profiles.user_id_stitcher)" "about 1 s"
-"$PY" "$ROOT/scripts/seed_sample_events.py" "$STATE/pg.json" --show-stitched
+(cd "$ROOT" && "$PY" -m devtools.seed_sample_events "$STATE/pg.json" --show-stitched)
 finish_stage
 cat <<EOF
 

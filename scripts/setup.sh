@@ -111,7 +111,7 @@ if [ ! -x .venv-pb/bin/pb ] || ! venv_has .venv-pb "profiles-rudderstack==$PB_VE
   quiet .venv-pb/bin/python -m pip install --no-compile "profiles-rudderstack==$PB_VERSION"
   echo "profiles-rudderstack==$PB_VERSION" > .venv-pb/.setup-requirements
 fi
-(eval "$("$PY" scripts/pb_env.py)"; .venv-pb/bin/pb version | sed -n 1p)
+(eval "$("$PY" -m devtools.pb_env)"; .venv-pb/bin/pb version | sed -n 1p)
 finish_step
 
 # ansible-test creates venvs without pip and tries to download get-pip.py from a host this

@@ -11,15 +11,13 @@ import textwrap
 import pytest
 import yaml
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(REPO, "scripts"))
+from devtools import local_postgres
+from devtools.collection_path import make_importable
 
-import local_postgres  # noqa: E402  (scripts/ is not a package)
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # Make this checkout importable as ansible_collections.rudderstack.profiles, so unit tests import
 # module_utils the way the modules do.
-from collection_path import make_importable  # noqa: E402  (scripts/)
-
 make_importable()
 
 BIN = os.path.dirname(sys.executable)
@@ -133,8 +131,8 @@ def dedent(text):
 
 
 def pytest_terminal_summary(terminalreporter):
-    """The safety suite's totals (tests/safety_totals.py), quoted in the README."""
-    from safety_totals import TOTALS
+    """The safety suite's totals (tests/helpers/safety_totals.py), quoted in the README."""
+    from tests.helpers.safety_totals import TOTALS
     lines = TOTALS.lines()
     if lines:
         terminalreporter.section("rudderstack.profiles safety totals")

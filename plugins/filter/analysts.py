@@ -2,14 +2,14 @@
 # Copyright: rudderstack.profiles contributors
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
 """Per-analyst warehouse principals from the workstations' host variables (documentation in
-analyst_principals.yml and connection_settings.yml). The logic is plugins/module_utils/analysts.py."""
+analyst_principals.yml and connection_settings.yml). The logic is plugins/module_utils/workstation/analysts.py."""
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.rudderstack.profiles.plugins.module_utils import analysts
+from ansible_collections.rudderstack.profiles.plugins.module_utils.workstation import analysts
 
 
 def analyst_principals(hosts, hostvars, shared=None, shared_output_schema=None):

@@ -2,14 +2,14 @@
 # Copyright: rudderstack.profiles contributors
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
 """pip settings for every pip call of the roles (documentation in pip_environment.yml). The logic
-is plugins/module_utils/pip_settings.py."""
+is plugins/module_utils/workstation/pip_settings.py."""
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.rudderstack.profiles.plugins.module_utils.pip_settings import (
+from ansible_collections.rudderstack.profiles.plugins.module_utils.workstation.pip_settings import (
     PipSettingsError,
     pip_environment,
 )

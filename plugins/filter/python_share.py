@@ -2,14 +2,14 @@
 # Copyright: rudderstack.profiles contributors
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
 """Shared Python builds for the pyenv role (documentation in python_share_key.yml and
-python_share_builders.yml). The logic is plugins/module_utils/python_share.py."""
+python_share_builders.yml). The logic is plugins/module_utils/workstation/python_share.py."""
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.rudderstack.profiles.plugins.module_utils import python_share
+from ansible_collections.rudderstack.profiles.plugins.module_utils.workstation import python_share
 
 
 def python_share_key(facts, version, configure_opts="", build_env=None):

@@ -2,14 +2,14 @@
 # Copyright: rudderstack.profiles contributors
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
 """The pyenv role's shell-init blocks (documentation in pyenv_shell_init.yml). The text is
-plugins/module_utils/shell_init.py's."""
+plugins/module_utils/workstation/shell_init.py's."""
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.rudderstack.profiles.plugins.module_utils import shell_init
+from ansible_collections.rudderstack.profiles.plugins.module_utils.workstation import shell_init
 
 
 def pyenv_shell_init(files, root, pyenv="pyenv"):

@@ -2,15 +2,15 @@
 # Copyright: rudderstack.profiles contributors
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
 """Version pins, Requires-Python and ``pb version`` output for the roles (documentation in the
-.yml file of each filter). The logic is plugins/module_utils/versions.py and pb_cli.py."""
+.yml file of each filter). The logic is plugins/module_utils/workstation/versions.py and pb_cli.py."""
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.rudderstack.profiles.plugins.module_utils import pb_cli
-from ansible_collections.rudderstack.profiles.plugins.module_utils import versions
+from ansible_collections.rudderstack.profiles.plugins.module_utils.pb import cli as pb_cli
+from ansible_collections.rudderstack.profiles.plugins.module_utils.workstation import versions
 
 
 def _need_packaging():

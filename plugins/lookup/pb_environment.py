@@ -18,7 +18,7 @@ description:
   - C(SF_DISABLE_MINICORE=true), without which pb 0.26.x crashes at start on some glibc builds, and
     C(SNOWFLAKE_DISABLE_PLATFORM_DETECTION=true), which stops a cloud metadata probe on every
     Snowflake connect.
-  - The one definition is C(PB_ENV) in the collection's C(module_utils/pb_cli.py).
+  - The one definition is C(PB_ENV) in the collection's C(module_utils/pb/cli.py).
 options: {}
 """
 
@@ -39,7 +39,7 @@ _raw:
 
 from ansible.plugins.lookup import LookupBase
 
-from ansible_collections.rudderstack.profiles.plugins.module_utils import pb_cli
+from ansible_collections.rudderstack.profiles.plugins.module_utils.pb import cli as pb_cli
 
 
 class LookupModule(LookupBase):

@@ -179,8 +179,8 @@ commands:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.rudderstack.profiles.plugins.module_utils import pb_cli
-from ansible_collections.rudderstack.profiles.plugins.module_utils import project
+from ansible_collections.rudderstack.profiles.plugins.module_utils.pb import cli as pb_cli
+from ansible_collections.rudderstack.profiles.plugins.module_utils.pb import project
 
 
 def main():

@@ -97,7 +97,7 @@ virtualenv:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.rudderstack.profiles.plugins.module_utils import pyenv_state
+from ansible_collections.rudderstack.profiles.plugins.module_utils.workstation import pyenv as pyenv_state
 
 
 def main():

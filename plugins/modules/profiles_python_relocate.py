@@ -81,7 +81,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.rudderstack.profiles.plugins.module_utils import python_relocate
+from ansible_collections.rudderstack.profiles.plugins.module_utils.workstation import python_relocate
 
 
 def main():

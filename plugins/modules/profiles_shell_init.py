@@ -148,7 +148,7 @@ import tempfile
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.rudderstack.profiles.plugins.module_utils import shell_init
+from ansible_collections.rudderstack.profiles.plugins.module_utils.workstation import shell_init
 
 # Where shells live when PATH (a non-login become session) does not say.
 SHELL_DIRS = ["/bin", "/usr/bin", "/usr/local/bin", "/opt/homebrew/bin", "/opt/local/bin"]

@@ -105,7 +105,7 @@ become:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.rudderstack.profiles.plugins.module_utils import accounts
+from ansible_collections.rudderstack.profiles.plugins.module_utils.workstation import accounts
 
 
 def main():

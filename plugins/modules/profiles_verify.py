@@ -95,8 +95,8 @@ checks:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.rudderstack.profiles.plugins.module_utils import pb_cli
-from ansible_collections.rudderstack.profiles.plugins.module_utils import verify
+from ansible_collections.rudderstack.profiles.plugins.module_utils.pb import cli as pb_cli
+from ansible_collections.rudderstack.profiles.plugins.module_utils.pb import verify
 
 
 def main():

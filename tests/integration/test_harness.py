@@ -4,7 +4,7 @@ import stat
 
 import pytest
 
-import local_postgres  # scripts/, on sys.path via conftest
+from devtools import local_postgres
 
 
 def test_postgres_fixture_listens_on_127_0_0_2(pg, pg_connect):

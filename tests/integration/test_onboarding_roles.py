@@ -8,9 +8,9 @@ import sys
 
 import pytest
 import yaml
-from ansible_collections.rudderstack.profiles.plugins.module_utils.pb_cli import PB_ENV
+from ansible_collections.rudderstack.profiles.plugins.module_utils.pb.cli import PB_ENV
 
-import seed_sample_events  # scripts/, on sys.path via conftest
+from devtools import seed_sample_events
 
 PB_BIN = os.environ.get("PB_BIN")
 pytestmark = pytest.mark.skipif(not PB_BIN, reason="PB_BIN is not set (path to the real pb)")

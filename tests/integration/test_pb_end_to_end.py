@@ -8,8 +8,8 @@ import time
 
 import pytest
 import yaml
-from ansible_collections.rudderstack.profiles.plugins.module_utils.pb_cli import PB_ENV
-from seed_sample_events import IDENTIFIES, TRACKS  # scripts/, on sys.path via conftest
+from ansible_collections.rudderstack.profiles.plugins.module_utils.pb.cli import PB_ENV
+from devtools.seed_sample_events import IDENTIFIES, TRACKS
 
 PB_BIN = os.environ.get("PB_BIN")
 pytestmark = pytest.mark.skipif(not PB_BIN, reason="PB_BIN is not set (path to the real pb, e.g. .venv-pb/bin/pb)")
@@ -20,7 +20,7 @@ OUTPUT_SCHEMA = "profiles_out"
 CONNECTION = "local_pg"
 
 
-# The sample events of the local onboarding run (scripts/seed_sample_events.py): two anonymous ids
+# The sample events of the local onboarding run (devtools/seed_sample_events.py): two anonymous ids
 # linked to user u1 (one by an identify, one by a later identify), an email of u1, a lone anonymous
 # visitor and a second user with one anonymous id.
 EXPECTED_CLUSTERS = [

@@ -6,7 +6,7 @@ import pwd
 
 import pytest
 
-from ansible_collections.rudderstack.profiles.plugins.module_utils.pb_cli import PB_ENV
+from ansible_collections.rudderstack.profiles.plugins.module_utils.pb.cli import PB_ENV
 
 PB_BIN = os.environ.get("PB_BIN")
 

@@ -8,7 +8,7 @@ import stat
 import subprocess
 
 import pytest
-from ansible_collections.rudderstack.profiles.plugins.module_utils import pb_cli
+from ansible_collections.rudderstack.profiles.plugins.module_utils.pb import cli as pb_cli
 
 from test_roles_validation import PYENV_ROOT, _installed_versions
 

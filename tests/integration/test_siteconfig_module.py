@@ -8,9 +8,9 @@ import subprocess
 
 import pytest
 import yaml
-from ansible_collections.rudderstack.profiles.plugins.module_utils.pb_cli import PB_ENV
+from ansible_collections.rudderstack.profiles.plugins.module_utils.pb.cli import PB_ENV
 
-from ansible_collections.rudderstack.profiles.plugins.module_utils import pb_cli
+from ansible_collections.rudderstack.profiles.plugins.module_utils.pb import cli as pb_cli
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIXTURES = os.path.join(REPO, "tests", "unit", "fixtures", "pb-siteconfig")

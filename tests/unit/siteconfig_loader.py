@@ -1,7 +1,7 @@
-"""plugins/module_utils/siteconfig.py and the recorded pb siteconfig files."""
+"""plugins/module_utils/pb/siteconfig/document.py and the recorded pb siteconfig files."""
 import os
 
-from ansible_collections.rudderstack.profiles.plugins.module_utils import siteconfig
+from ansible_collections.rudderstack.profiles.plugins.module_utils.pb.siteconfig import document as siteconfig
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIXTURES = os.path.join(REPO, "tests", "unit", "fixtures", "pb-siteconfig")

@@ -1,9 +1,9 @@
-"""The one account lookup every role uses (plugins/module_utils/accounts.py), against this
+"""The one account lookup every role uses (plugins/module_utils/workstation/accounts.py), against this
 machine's real passwd database."""
 import os
 import pwd
 
-from ansible_collections.rudderstack.profiles.plugins.module_utils import accounts
+from ansible_collections.rudderstack.profiles.plugins.module_utils.workstation import accounts
 
 
 def test_current_user_needs_no_become():

@@ -1,7 +1,7 @@
-"""Per-analyst principals from the workstations' host variables (plugins/module_utils/analysts.py)."""
+"""Per-analyst principals from the workstations' host variables (plugins/module_utils/workstation/analysts.py)."""
 import pytest
 
-from ansible_collections.rudderstack.profiles.plugins.module_utils.analysts import (
+from ansible_collections.rudderstack.profiles.plugins.module_utils.workstation.analysts import (
     AnalystError,
     analyst_principals,
 )
@@ -59,7 +59,7 @@ def test_contradictions_name_the_hosts(per_host, needle):
 
 
 def test_connection_settings_put_the_analysts_principal_in_place_of_the_shared_one():
-    from ansible_collections.rudderstack.profiles.plugins.module_utils.analysts import connection_settings
+    from ansible_collections.rudderstack.profiles.plugins.module_utils.workstation.analysts import connection_settings
     shared = {"user": "rudderstack_admin", "password": "shared-pw", "schema": "rs_profiles", "host": "db"}
     assert connection_settings(shared, {}) == shared
     assert connection_settings(shared, None) == shared

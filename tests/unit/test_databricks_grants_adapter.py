@@ -8,14 +8,12 @@ import pytest
 
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import databricks
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.databricks import DatabricksAdapter
+from tests.models import databricks as databricks_model
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import (
     Current, Grant, GrantsError, build_desired, plan_grants)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, "fixtures", "databricks")
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), "integration", "grants"))
-
-import databricks_model  # noqa: E402  (the stand-in, checked against the same fixtures)
 
 
 def fixture(name):

@@ -2,7 +2,7 @@
 argument spec, the doc fragment and the warehouse_grants role, and the checks it drives."""
 import pytest
 
-import generate_grants_options
+from devtools import generate
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import registry
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.adapter import Adapter, option
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import GrantsError
@@ -27,7 +27,7 @@ def with_toy(monkeypatch):
 
 
 def test_generated_files_are_current():
-    assert generate_grants_options.stale() == []
+    assert generate.stale() == []
 
 
 def test_argument_spec_is_the_union_of_the_adapters(with_toy):
@@ -47,7 +47,7 @@ def test_argument_spec_is_the_union_of_the_adapters(with_toy):
 def test_docs_role_and_spec_agree(with_toy):
     spec = registry.argument_spec()
     import yaml
-    doc = yaml.safe_load(generate_grants_options.render_fragment(registry).split('r"""', 1)[1].split('"""')[0])
+    doc = yaml.safe_load(generate.render_fragment(registry).split('r"""', 1)[1].split('"""')[0])
     assert set(doc["options"]) == set(spec) | {"principal_type"}
     for name, entry in spec.items():
         assert doc["options"][name]["type"] == entry["type"], name
@@ -56,10 +56,10 @@ def test_docs_role_and_spec_agree(with_toy):
     assert "toy-connector (pip) for toy, on the host that runs the module" in doc["requirements"]
     assert "Used by V(toy) only." in doc["options"]["account"]["description"]
     assert "Falls back to E(TOY_ACCOUNT)." in doc["options"]["account"]["description"]
-    role = generate_grants_options.role_specs(registry)
+    role = generate.role_specs(registry)
     assert set(role) == set("warehouse_grants_" + n for n in set(spec) | {"principal_type"})
     assert role["warehouse_grants_warehouse"]["required"] is True
-    task = generate_grants_options.render_role_task(registry)
+    task = generate.render_role_task(registry)
     assert '    account: "{{ warehouse_grants_account | default(omit) }}"\n' in task
 
 

@@ -1,7 +1,6 @@
 """The Snowflake adapter's SHOW parsers on the example output printed by Snowflake's own
 documentation (fixtures/snowflake/docs_*.txt, each naming its page; see README.md there), and the
 stand-in model's SHOW columns checked against the same tables."""
-import importlib.util
 import os
 
 import pytest
@@ -146,10 +145,8 @@ def test_a_role_is_found_by_its_exact_name(role):
 
 
 def load_model():
-    spec = importlib.util.spec_from_file_location("snowflake_model", os.path.join(HERE, "..", "snowflake_model.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    from tests.models import snowflake
+    return snowflake
 
 
 def test_the_model_prints_the_documented_columns_and_values():

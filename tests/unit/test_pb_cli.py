@@ -1,4 +1,4 @@
-"""Unit tests of the pb runner (plugins/module_utils/pb_cli.py) with stand-in pb scripts."""
+"""Unit tests of the pb runner (plugins/module_utils/pb/cli.py) with stand-in pb scripts."""
 import os
 import socket
 import stat
@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from ansible_collections.rudderstack.profiles.plugins.module_utils import pb_cli
+from ansible_collections.rudderstack.profiles.plugins.module_utils.pb import cli as pb_cli
 
 # stderr of the real `pb show models` (0.26.4) on a project referring to a missing input, verbatim
 # apart from the paths.

@@ -1,12 +1,12 @@
-"""profiles_pip_settings -> pip's environment (plugins/module_utils/pip_settings.py), and the roles'
+"""profiles_pip_settings -> pip's environment (plugins/module_utils/workstation/pip_settings.py), and the roles'
 argument specs that document the dictionary agree with the table."""
 import os
 
 import pytest
 import yaml
 
-from ansible_collections.rudderstack.profiles.plugins.module_utils import pip_settings
-from ansible_collections.rudderstack.profiles.plugins.module_utils.pip_settings import (
+from ansible_collections.rudderstack.profiles.plugins.module_utils.workstation import pip_settings
+from ansible_collections.rudderstack.profiles.plugins.module_utils.workstation.pip_settings import (
     PipSettingsError,
     pip_environment,
 )

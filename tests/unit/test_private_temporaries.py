@@ -5,7 +5,7 @@ which check that the temporary directory is empty afterwards."""
 import os
 import tempfile
 
-from ansible_collections.rudderstack.profiles.plugins.module_utils import project
+from ansible_collections.rudderstack.profiles.plugins.module_utils.pb import project
 
 FAKE_PB = """#!/bin/sh
 echo "$* | cwd $(stat -c %a "$PWD")" >> "{log}"

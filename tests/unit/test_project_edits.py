@@ -1,4 +1,4 @@
-"""Unit tests of the in-place edits of pb's project files (plugins/module_utils/project.py)."""
+"""Unit tests of the in-place edits of pb's project files (plugins/module_utils/pb/project.py)."""
 import os
 
 import pytest
@@ -7,8 +7,8 @@ from hypothesis import given, settings, strategies as st
 
 # Import the collection's module_utils as Ansible would: ansible_collections is a namespace
 # package, so a folder holding ansible_collections/rudderstack/profiles -> this checkout suffices.
-from ansible_collections.rudderstack.profiles.plugins.module_utils import project
-from ansible_collections.rudderstack.profiles.plugins.module_utils.project import ProjectError  # noqa: E402
+from ansible_collections.rudderstack.profiles.plugins.module_utils.pb import project
+from ansible_collections.rudderstack.profiles.plugins.module_utils.pb.project import ProjectError  # noqa: E402
 
 # Written by `pb init pb-project -o proj -n pgconn` (profiles-rudderstack 0.26.4), verbatim.
 PB_PROJECT = """\

@@ -1,4 +1,4 @@
-"""The pyenv role's one-pass state read (plugins/module_utils/pyenv_state.py) on stand-in pyenv
+"""The pyenv role's one-pass state read (plugins/module_utils/workstation/pyenv.py) on stand-in pyenv
 roots: a fake pyenv that logs its calls, fake Pythons that answer the two checks. The real pyenv
 and CPython builds are exercised by the fleet molecule scenario."""
 import os
@@ -6,7 +6,7 @@ import stat
 
 import pytest
 
-from ansible_collections.rudderstack.profiles.plugins.module_utils import pyenv_state
+from ansible_collections.rudderstack.profiles.plugins.module_utils.workstation import pyenv as pyenv_state
 
 KNOWN = ["2.7.18", "3.10.13", "3.11.0", "3.11.2", "3.11.9", "3.11-dev", "3.12.0rc1", "3.12.1",
          "3.13.0t", "pypy3.10-7.3.12"]

@@ -1,4 +1,4 @@
-"""Moving a pyenv-built CPython to another analyst's prefix (module_utils/python_relocate.py,
+"""Moving a pyenv-built CPython to another analyst's prefix (module_utils/workstation/python_relocate.py,
 the profiles_python_relocate module) on a stand-in installation laid out as CPython installs
 itself, and on this machine's real CPython for the sysconfig reader. A real static build moved
 between analysts is exercised by the fleet molecule scenario (cy unpacks ana's build)."""
@@ -8,7 +8,7 @@ import sysconfig
 
 import pytest
 
-from ansible_collections.rudderstack.profiles.plugins.module_utils import python_relocate
+from ansible_collections.rudderstack.profiles.plugins.module_utils.workstation import python_relocate
 
 OLD = "/home/ana/.pyenv/versions/3.11.2"
 

@@ -1,11 +1,11 @@
-"""Which workstation builds a shared Python, and under what name (module_utils/python_share.py),
+"""Which workstation builds a shared Python, and under what name (module_utils/workstation/python_share.py),
 directly and through the filters in a real ansible-playbook run over several hosts."""
 import json
 import os
 import subprocess
 import sys
 
-from ansible_collections.rudderstack.profiles.plugins.module_utils import python_share
+from ansible_collections.rudderstack.profiles.plugins.module_utils.workstation import python_share
 
 BOOKWORM = {"system": "Linux", "distribution": "Debian", "distribution_major_version": "12",
             "architecture": "x86_64"}

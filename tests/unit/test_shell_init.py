@@ -1,9 +1,9 @@
-"""Unit tests of the shell startup-file blocks (plugins/module_utils/shell_init.py)."""
+"""Unit tests of the shell startup-file blocks (plugins/module_utils/workstation/shell_init.py)."""
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from ansible_collections.rudderstack.profiles.plugins.module_utils import shell_init
-from ansible_collections.rudderstack.profiles.plugins.module_utils.shell_init import (
+from ansible_collections.rudderstack.profiles.plugins.module_utils.workstation import shell_init
+from ansible_collections.rudderstack.profiles.plugins.module_utils.workstation.shell_init import (
     ShellInitError, plan, put_block, remove_block)
 
 BLOCK = 'export PYENV_ROOT="$HOME/.pyenv"\neval "$(pyenv init - bash)"\n'

@@ -1,4 +1,4 @@
-"""Merging, removal, redaction, loading and input validation of module_utils/siteconfig.py."""
+"""Merging, removal, redaction, loading and input validation of module_utils/pb/siteconfig/document.py."""
 import os
 
 import pytest

@@ -1,4 +1,4 @@
-"""profiles_siteconfig's option table (plugins/module_utils/siteconfig_options.py) is the one
+"""profiles_siteconfig's option table (plugins/module_utils/pb/siteconfig/options.py) is the one
 source of the argument spec, the docs, the pb keys, the secrets and the role passthrough: these
 tests fail when something derived from it is stale or disagrees with it."""
 import ast
@@ -8,16 +8,15 @@ import re
 import pytest
 import yaml
 
-import gen_siteconfig_docs  # scripts/, on sys.path via conftest
-
-from ansible_collections.rudderstack.profiles.plugins.module_utils import siteconfig as sc
-from ansible_collections.rudderstack.profiles.plugins.module_utils import siteconfig_options as opts
+from devtools import generate
+from ansible_collections.rudderstack.profiles.plugins.module_utils.pb.siteconfig import document as sc
+from ansible_collections.rudderstack.profiles.plugins.module_utils.pb.siteconfig import options as opts
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def _module_documentation():
-    with open(gen_siteconfig_docs.MODULE) as handle:
+    with open(os.path.join(REPO, "plugins/modules/profiles_siteconfig.py")) as handle:
         tree = ast.parse(handle.read())
     for node in tree.body:
         if isinstance(node, ast.Assign) and node.targets[0].id == "DOCUMENTATION":
@@ -26,10 +25,8 @@ def _module_documentation():
 
 
 def test_generated_text_is_up_to_date():
-    """Run `python scripts/gen_siteconfig_docs.py` after changing the table."""
-    for path, text in gen_siteconfig_docs.expected_files().items():
-        with open(path) as handle:
-            assert handle.read() == text, "%s is stale: run python scripts/gen_siteconfig_docs.py" % path
+    """Run `python -m devtools.generate` after changing the table."""
+    assert generate.stale() == []
 
 
 def test_documentation_agrees_with_the_argument_spec():
@@ -50,12 +47,12 @@ def test_documentation_agrees_with_the_argument_spec():
 
 
 def test_role_passes_every_setting_and_its_spec_lists_them():
-    with open(gen_siteconfig_docs.ROLE_TASKS) as handle:
+    with open(os.path.join(REPO, "roles/profiles_connection/tasks/main.yml")) as handle:
         task = yaml.safe_load(handle)[-1]["rudderstack.profiles.profiles_siteconfig"]
     passed = [k for k, v in task.items() if "profiles_connection_settings." in str(v)]
     assert passed == list(opts.SETTINGS)
     assert set(task) == set(opts.BY_NAME), "every module option reaches the module from the role"
-    with open(gen_siteconfig_docs.ROLE_SPECS) as handle:
+    with open(os.path.join(REPO, "roles/profiles_connection/meta/argument_specs.yml")) as handle:
         specs = yaml.safe_load(handle)["argument_specs"]["main"]["options"]
     settings = specs["profiles_connection_settings"]["options"]
     assert list(settings) == list(opts.SETTINGS)

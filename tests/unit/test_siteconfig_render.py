@@ -12,7 +12,7 @@ import pytest
 
 from siteconfig_loader import FIXTURES, fixture, load
 
-from ansible_collections.rudderstack.profiles.plugins.module_utils import siteconfig_yaml
+from ansible_collections.rudderstack.profiles.plugins.module_utils.pb.siteconfig import goyaml as siteconfig_yaml
 
 sc = load()
 

@@ -1,12 +1,12 @@
-"""The verify stage's logic (plugins/module_utils/verify.py) with stand-in pb scripts that record
+"""The verify stage's logic (plugins/module_utils/pb/verify.py) with stand-in pb scripts that record
 how they were called; the real pb is exercised by the fleet molecule scenario."""
 import os
 import stat
 
 import pytest
 
-from ansible_collections.rudderstack.profiles.plugins.module_utils import pb_cli
-from ansible_collections.rudderstack.profiles.plugins.module_utils import verify
+from ansible_collections.rudderstack.profiles.plugins.module_utils.pb import cli as pb_cli
+from ansible_collections.rudderstack.profiles.plugins.module_utils.pb import verify
 
 # validate access must not write pb's debug dumps into the project (it only reads).
 NO_DUMPS = " ".join(pb_cli.NO_DUMP_FLAGS)

@@ -1,4 +1,4 @@
-"""Version pins and Requires-Python (plugins/module_utils/versions.py) and the filters the
+"""Version pins and Requires-Python (plugins/module_utils/workstation/versions.py) and the filters the
 profiles_cli role calls them through (plugins/filter/versions.py)."""
 import pytest
 from hypothesis import given, strategies as st
@@ -7,7 +7,7 @@ from packaging.version import Version
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.rudderstack.profiles.plugins.filter.versions import FilterModule
-from ansible_collections.rudderstack.profiles.plugins.module_utils import versions
+from ansible_collections.rudderstack.profiles.plugins.module_utils.workstation import versions
 
 FILTERS = FilterModule().filters()
 

@@ -1,4 +1,4 @@
-"""The emitter (plugins/module_utils/siteconfig_yaml.py) against gopkg.in/yaml.v3, pb's YAML
+"""The emitter (plugins/module_utils/pb/siteconfig/goyaml.py) against gopkg.in/yaml.v3, pb's YAML
 library: the recorded outputs of the real yaml.v3 (fixtures/yaml-v3/scalars.json) and of the real
 pb (fixtures/pb-siteconfig/4[5-8]_*.yaml), and a rule-based oracle (yaml_v3_oracle.py) that is
 checked against those recordings first, then compared with the emitter on generated strings."""
@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import yaml_v3_oracle as oracle
 from siteconfig_loader import FIXTURES, fixture
 
-from ansible_collections.rudderstack.profiles.plugins.module_utils import siteconfig_yaml
+from ansible_collections.rudderstack.profiles.plugins.module_utils.pb.siteconfig import goyaml as siteconfig_yaml
 
 with open(os.path.join(os.path.dirname(FIXTURES), "yaml-v3", "scalars.json")) as _handle:
     RECORDED = json.load(_handle)

@@ -9,7 +9,7 @@ from recorded rules rather than from the emitter under test:
   from its source (emitterc.go) and restated over characters;
 - how each style is written: the layouts seen in the recordings.
 
-siteconfig_yaml.py computes the same things differently (Go's parsers ported, PyYAML's
+goyaml.py computes the same things differently (Go's parsers ported, PyYAML's
 analyzer, yaml.v3's writer state machine); test_yaml_v3_oracle.py checks the oracle against the
 recordings and then the emitter against the oracle on generated strings.
 """

@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from grants_helpers import REDSHIFT_MODEL, StatementLog, reconnect, run_sql
+from tests.helpers.grants import REDSHIFT_MODEL, StatementLog, reconnect, run_sql
 
 
 @pytest.fixture

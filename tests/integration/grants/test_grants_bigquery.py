@@ -11,7 +11,7 @@ import time
 import pytest
 import yaml
 
-from bigquery_model import GoogleCloudModel, make_service_account_key
+from tests.models.bigquery import GoogleCloudModel, make_service_account_key
 
 PROJECT = "acme-analytics"
 ADMIN = "grants-admin@acme-analytics.iam.gserviceaccount.com"
@@ -377,7 +377,7 @@ def load_fixture(name):
 def test_wire_shapes_match_googles_reference(gcloud):
     """In process (no Ansible): what the real clients send and what the model answers have the
     shapes of Google's REST reference (tests/unit/fixtures/bigquery/SOURCES.md)."""
-    from bigquery_model import ApiError
+    from tests.models.bigquery import ApiError
 
     result = run_in_process(args(gcloud))
     assert result["changed"] is True

@@ -11,7 +11,7 @@ import pytest
 import yaml
 from urllib.parse import urlsplit
 
-from databricks_model import StandIn, Workspace
+from tests.models.databricks import StandIn, Workspace
 
 ADMIN = "admin@example.com"
 PRINCIPAL = "rudderstack@example.com"

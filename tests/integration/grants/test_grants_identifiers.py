@@ -9,8 +9,8 @@ import pytest
 from psycopg2 import sql
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from grants_helpers import login_args, statement_logging, unquoted_statements
-from safety_totals import TOTALS
+from tests.helpers.grants import login_args, statement_logging, unquoted_statements
+from tests.helpers.safety_totals import TOTALS
 
 RESERVED = ["select", "SELECT", "user", "table", "grant", "all", "ALL", "default", "order", "group", "null",
             "true", "current_user", "session_user", "none", "public", "Public", "pg_catalog", "pg_x"]

@@ -4,9 +4,9 @@ import os
 import subprocess
 
 import pytest
-from ansible_collections.rudderstack.profiles.plugins.module_utils.pb_cli import PB_ENV
+from ansible_collections.rudderstack.profiles.plugins.module_utils.pb.cli import PB_ENV
 
-from grants_helpers import login_args, unique
+from tests.helpers.grants import login_args, unique
 
 PB = os.environ.get("PB_BIN")
 pytestmark = pytest.mark.skipif(not PB, reason="PB_BIN (the pb CLI) is not set")

@@ -5,7 +5,7 @@ import subprocess
 import psycopg2
 import pytest
 
-from grants_helpers import login_args, privileges, unique
+from tests.helpers.grants import login_args, privileges, unique
 
 PASSWORD = "S3cret-pw%s;'x"
 TABLE_ALL = ["DELETE", "INSERT", "REFERENCES", "SELECT", "TRIGGER", "TRUNCATE", "UPDATE"]

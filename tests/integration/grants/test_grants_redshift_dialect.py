@@ -2,7 +2,7 @@
 stand-in svv_* views (a MODEL of Redshift's catalog, see conftest.REDSHIFT_MODEL) and the
 plpythonu stand-in. PostgreSQL has no DROP privilege on tables, so these runs list the table
 privileges Redshift and PostgreSQL share instead of ALL."""
-from grants_helpers import login_args, privileges, unique
+from tests.helpers.grants import login_args, privileges, unique
 
 SHARED_TABLE_PRIVS = ["SELECT", "INSERT", "UPDATE", "DELETE", "REFERENCES"]
 

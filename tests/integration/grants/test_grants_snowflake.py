@@ -1,16 +1,12 @@
 """profiles_grants on warehouse snowflake, through the real ansible-playbook and the real
-snowflake-connector-python, against tests/snowflake_model.py (a MODEL of Snowflake, not
+snowflake-connector-python, against tests/models/snowflake.py (a MODEL of Snowflake, not
 Snowflake). Every behaviour is checked in the model's state and its statement log."""
-import os
-import sys
 import time
 
 import pytest
 import yaml
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-
-from snowflake_model import SnowflakeModel  # noqa: E402
+from tests.models.snowflake import SnowflakeModel
 
 PASSWORD = "S3cret'pw%\\x"
 ENV = {"SNOWFLAKE_DISABLE_PLATFORM_DETECTION": "true"}
@@ -64,7 +60,7 @@ def expected_output():
 
 # GRANT ALL PRIVILEGES ON SCHEMA in the model gives every schema privilege it has, including
 # two the adapter does not know (privileges Snowflake added later).
-from snowflake_model import ALL as _MODEL_ALL  # noqa: E402
+from tests.models.snowflake import ALL as _MODEL_ALL
 SnowflakeModel_ALL_SCHEMA = _MODEL_ALL["SCHEMA"]
 
 

@@ -4,8 +4,8 @@ import uuid
 
 import pytest
 
-from safety_helpers import WAREHOUSES, SecretScanner, make_admin  # first: puts grants_helpers on the path
-from grants_helpers import statement_logging
+from safety_helpers import WAREHOUSES, SecretScanner, make_admin
+from tests.helpers.grants import statement_logging
 
 
 @pytest.fixture(scope="session")

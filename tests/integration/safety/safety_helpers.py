@@ -20,11 +20,10 @@ import uuid
 import psycopg2
 import psycopg2.extensions
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), "grants"))
+from tests.helpers.grants import APPLICATION_NAME, REDSHIFT_MODEL, run_sql
+from tests.helpers.safety_totals import TOTALS
 
-from grants_helpers import APPLICATION_NAME, REDSHIFT_MODEL, run_sql  # noqa: E402  (tests/integration/grants)
-from safety_totals import TOTALS  # noqa: E402  (tests/, on sys.path through tests/conftest.py)
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 BIN = os.path.dirname(sys.executable)
 FAULT_HOOK = os.path.join(HERE, "faulthook")
@@ -303,7 +302,7 @@ class PostgresRow(WarehouseRow):
 
 
 class RedshiftRow(PostgresRow):
-    """Redshift's catalog as a MODEL on PostgreSQL (tests/integration/grants/grants_helpers.py:
+    """Redshift's catalog as a MODEL on PostgreSQL (tests/helpers/grants.py:
     svv_* views over aclexplode, the plpythonu stand-in)."""
 
     name = "redshift"
@@ -327,14 +326,14 @@ class RedshiftRow(PostgresRow):
 
 class DatabricksRow(WarehouseRow):
     """Unity Catalog through the real databricks-sdk, against the MODEL of the workspace API in
-    tests/integration/grants/databricks_model.py (HTTP on 127.0.0.1). The admin's token is the
+    tests/models/databricks.py (HTTP on 127.0.0.1). The admin's token is the
     planted admin secret; principals are users of the model, created as tests name them."""
 
     name = "databricks"
     ADMIN = "admin@example.com"
 
     def prepare(self, pg, admin, dbname):
-        from databricks_model import StandIn, Workspace
+        from tests.models.databricks import StandIn, Workspace
         model = Workspace(admin=self.ADMIN, page_size=2)
         server = StandIn(model)
         model.url = server.url
@@ -389,12 +388,12 @@ def _freeze(value):
 
 class SnowflakeRow(WarehouseRow):
     """Snowflake through the real snowflake-connector-python, against the MODEL of Snowflake in
-    tests/snowflake_model.py (HTTP on 127.0.0.1). The admin's password is the planted secret."""
+    tests/models/snowflake.py (HTTP on 127.0.0.1). The admin's password is the planted secret."""
 
     name = "snowflake"
 
     def prepare(self, pg, admin, dbname):
-        from snowflake_model import SnowflakeModel
+        from tests.models.snowflake import SnowflakeModel
         model = SnowflakeModel().start()
         model.add_admin(password=admin["password"])
         model.databases["RUDDER_DB"] = {"owner": "SYSADMIN", "schemas": {}}
@@ -434,7 +433,7 @@ class SnowflakeRow(WarehouseRow):
 
 class BigQueryRow(WarehouseRow):
     """BigQuery (dataset access, project IAM) through the real Google clients, against the MODEL
-    of the APIs in tests/integration/grants/bigquery_model.py (HTTP on 127.0.0.1). The admin's
+    of the APIs in tests/models/bigquery.py (HTTP on 127.0.0.1). The admin's
     credential is its service-account key file; a line of its private key is the planted secret."""
 
     name = "bigquery"
@@ -443,7 +442,7 @@ class BigQueryRow(WarehouseRow):
 
     def prepare(self, pg, admin, dbname):
         import tempfile
-        from bigquery_model import GoogleCloudModel, make_service_account_key
+        from tests.models.bigquery import GoogleCloudModel, make_service_account_key
         model = GoogleCloudModel().serve()
         key = make_service_account_key(self.ADMIN, self.PROJECT, model.url + "/token")
         model.add_service_account(key, admin=True)
@@ -459,7 +458,7 @@ class BigQueryRow(WarehouseRow):
                 "key_secret": secret_line, "make_key": make_service_account_key}
 
     def principal(self, info, name):
-        from bigquery_model import make_service_account_key
+        from tests.models.bigquery import make_service_account_key
         email = "%s@%s.iam.gserviceaccount.com" % ("".join(c if c.isalnum() else "-" for c in name.lower())[:30]
                                                    .strip("-"), self.PROJECT)
         model = info["model"]

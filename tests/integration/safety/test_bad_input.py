@@ -17,7 +17,7 @@ import sys
 import pytest
 
 from safety_helpers import (EXISTING_SITECONFIG, WAREHOUSES, catalog_changes, snapshot_changes, tree_snapshot)
-from safety_totals import TOTALS
+from tests.helpers.safety_totals import TOTALS
 
 PB_BIN = os.environ.get("PB_BIN")
 LIBPQ = [r.name for r in WAREHOUSES if r.libpq]   # rows connecting with libpq's options

@@ -7,9 +7,9 @@ import threading
 
 import pytest
 
-from grants_helpers import privileges
+from tests.helpers.grants import privileges
 from safety_helpers import WAREHOUSES, BackgroundPlaybook, grants_task
-from safety_totals import TOTALS
+from tests.helpers.safety_totals import TOTALS
 
 SQL_ROWS = [row for row in WAREHOUSES if row.sql_faults]
 

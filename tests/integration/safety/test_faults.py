@@ -13,10 +13,10 @@ import psycopg2
 import pytest
 import yaml
 
-from grants_helpers import privileges
+from tests.helpers.grants import privileges
 from safety_helpers import (EXISTING_SITECONFIG, WAREHOUSES, BackgroundPlaybook, blocked_backend, catalog_changes, client_pid,
                             connect, grants_task, wait_for)
-from safety_totals import TOTALS
+from tests.helpers.safety_totals import TOTALS
 
 SQL_ROWS = [row for row in WAREHOUSES if row.sql_faults]
 

@@ -19,10 +19,10 @@ import subprocess
 import pytest
 import yaml
 
-from ansible_collections.rudderstack.profiles.plugins.module_utils.pb_cli import PB_ENV
+from ansible_collections.rudderstack.profiles.plugins.module_utils.pb.cli import PB_ENV
 from safety_helpers import (WAREHOUSES, catalog_changes, recap, run_verbose_playbook, seeded_virtualenv,
                             snapshot_changes, tree_snapshot)
-from safety_totals import TOTALS
+from tests.helpers.safety_totals import TOTALS
 
 PB_BIN = os.environ.get("PB_BIN")
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))

@@ -4,7 +4,7 @@
 """The ``outputs.TARGET`` mapping pb writes for each warehouse, built from module options.
 
 Which options exist, which warehouse uses them, the pb key each one is written as and which are
-secrets is the table in siteconfig_options.py; this file holds the rules the table cannot say
+secrets is the table in options.py; this file holds the rules the table cannot say
 (required combinations, defaults, mutually exclusive authentication methods, key files).
 
 Plain Python with no Ansible imports, so unit tests call it directly.
@@ -17,7 +17,7 @@ import json
 import os
 import re
 
-from ansible_collections.rudderstack.profiles.plugins.module_utils.siteconfig_options import (
+from ansible_collections.rudderstack.profiles.plugins.module_utils.pb.siteconfig.options import (
     ALL_WAREHOUSE_OPTIONS, WAREHOUSE_OPTIONS, WAREHOUSES, pb_key)
 
 

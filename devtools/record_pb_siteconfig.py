@@ -1,7 +1,7 @@
 """Records what the real pb writes: drives the interactive ``pb init connection`` through a
 pseudo-terminal with the given answers, one per prompt, and prints the siteconfig pb wrote.
 
-    python scripts/record_pb_siteconfig.py --pb .venv-pb/bin/pb --home /tmp/scpty/home \\
+    python -m devtools.record_pb_siteconfig --pb .venv-pb/bin/pb --home /tmp/scpty/home \\
         --config /tmp/scpty/q/site.yaml -- d 1234 true 12345 443 'a: b' t '*tok' yes '#x' 0777 main
 
 This is how the files in tests/unit/fixtures/pb-siteconfig/ were recorded (that folder's README
@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 
-from pb_env import pb_env  # scripts/pb_env.py: the environment pb needs
+from devtools.pb_env import pb_env  # the environment pb needs
 
 
 def drain(fd, quiet, sink):

@@ -4,7 +4,7 @@ Creates database ``analytics`` with ``website_eventstream.identifies`` and ``.tr
 RudderStack's event stream, and the pgcrypto extension pb calls (digest()). Idempotent. With
 ``--show-stitched`` prints the identities pb's id stitcher built instead.
 
-Usage: seed_sample_events.py PG_JSON [--show-stitched]
+Usage: python -m devtools.seed_sample_events PG_JSON [--show-stitched]
 """
 import contextlib
 import json

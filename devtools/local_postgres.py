@@ -12,8 +12,8 @@ its output, and a password equal to the user name turned messages into ``cannot 
 ******** warehouse``.
 
 Usage:
-    local_postgres.py start DIR [--port N] [--host 127.0.0.2]   # prints JSON connection info
-    local_postgres.py stop DIR
+    python -m devtools.local_postgres start DIR [--port N] [--host 127.0.0.2]   # prints JSON connection info
+    python -m devtools.local_postgres stop DIR
 """
 import argparse
 import glob
@@ -26,10 +26,10 @@ import socket
 import subprocess
 import sys
 
+from devtools.collection_path import load_plain
+
 # pb's rules for hosts live with the collection's pb runner (plain Python, no Ansible imports).
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                                "plugins", "module_utils"))
-import pb_cli  # noqa: E402
+pb_cli = load_plain("pb/cli.py")
 
 DEFAULT_HOST = "127.0.0.2"
 PASSWORD_FILE = "superuser.password"
@@ -168,7 +168,7 @@ def main():
         try:
             print(json.dumps(start(args.datadir, args.port, args.host)))
         except ValueError as exc:
-            sys.exit("local_postgres.py: %s" % exc)
+            sys.exit("devtools.local_postgres: %s" % exc)
     else:
         stop(args.datadir)
 

@@ -5,13 +5,13 @@
 
 Plain Python with no Ansible imports, so unit tests call it directly.
 
-pb (a Go program) writes the file with gopkg.in/yaml.v3 (siteconfig_yaml.py reproduces its
+pb (a Go program) writes the file with gopkg.in/yaml.v3 (goyaml.py reproduces its
 emitter): the keys of every map sorted, struct fields in declaration order, and a fixed tail
 (``gitcreds``, ``block_store_creds``, ``py_models``, ``cache_dir``, ``filepath``).
 ``render_siteconfig`` lays the document out as pb's structs do, so a file written here and one
 written by ``pb init connection`` with the same answers are identical. Unlike pb, data it does not
 know (extra keys, hand-written connections, top-level keys) is kept, never dropped. The outputs
-themselves are built by siteconfig_builders.py.
+themselves are built by builders.py.
 """
 from __future__ import absolute_import, division, print_function
 
@@ -21,12 +21,12 @@ import copy
 import functools
 import os
 
-from ansible_collections.rudderstack.profiles.plugins.module_utils import siteconfig_builders
-from ansible_collections.rudderstack.profiles.plugins.module_utils import siteconfig_yaml
-from ansible_collections.rudderstack.profiles.plugins.module_utils.siteconfig_builders import InvalidOption, pem_key
-from ansible_collections.rudderstack.profiles.plugins.module_utils.siteconfig_options import (
+from ansible_collections.rudderstack.profiles.plugins.module_utils.pb.siteconfig import builders as siteconfig_builders
+from ansible_collections.rudderstack.profiles.plugins.module_utils.pb.siteconfig import goyaml as siteconfig_yaml
+from ansible_collections.rudderstack.profiles.plugins.module_utils.pb.siteconfig.builders import InvalidOption, pem_key
+from ansible_collections.rudderstack.profiles.plugins.module_utils.pb.siteconfig.options import (
     MANAGED_OUTPUT_KEYS, SECRET_KEYS)
-from ansible_collections.rudderstack.profiles.plugins.module_utils.siteconfig_yaml import Ordered
+from ansible_collections.rudderstack.profiles.plugins.module_utils.pb.siteconfig.goyaml import Ordered
 
 build_output = siteconfig_builders.build_output  # what the module calls, beside the edits below
 HAS_YAML = siteconfig_yaml.HAS_YAML

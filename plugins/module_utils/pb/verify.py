@@ -10,7 +10,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.rudderstack.profiles.plugins.module_utils import pb_cli
+from ansible_collections.rudderstack.profiles.plugins.module_utils.pb import cli as pb_cli
 
 # check name -> (pb arguments, writes to the warehouse or the project's output folder).
 # validate access only reads, once its debug dumps (into the project's output/) are off.

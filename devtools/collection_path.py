@@ -1,5 +1,6 @@
 """Makes this checkout importable as ansible_collections.rudderstack.profiles (as Ansible imports
-it), for the scripts and the tests that run from a plain clone."""
+it), for the tools and the tests that run from a plain clone; loads a stdlib-only module_utils file
+where Ansible is not installed (scripts/setup.sh --onboard runs before the tool venv exists)."""
 import importlib.util
 import os
 import sys
@@ -20,3 +21,14 @@ def make_importable():
     os.makedirs(os.path.join(root, "ansible_collections", "rudderstack"))
     os.symlink(REPO, os.path.join(root, "ansible_collections", "rudderstack", "profiles"))
     sys.path.insert(0, root)
+
+
+def load_plain(relpath):
+    """The module_utils file ``relpath`` (e.g. ``pb/cli.py``) loaded on its own: for files that
+    import nothing but the standard library, where Ansible may not be installed."""
+    path = os.path.join(REPO, "plugins", "module_utils", relpath)
+    name = "module_utils_" + relpath[:-3].replace("/", "_")
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

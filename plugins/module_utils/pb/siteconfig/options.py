@@ -7,15 +7,15 @@ Derived from this table, so they cannot drift apart:
 - the module's argument spec (``argument_spec()``) and its DOCUMENTATION ``options`` (written by
   scripts/gen_siteconfig_docs.py; a unit test fails when the committed text is stale);
 - which options each warehouse accepts (``WAREHOUSE_OPTIONS``), and the pb key each option is
-  written as (``pb_key``), used by siteconfig_builders.py;
+  written as (``pb_key``), used by builders.py;
 - the output keys the module owns (``MANAGED_OUTPUT_KEYS``: replaced as a set on update, so that
   switching authentication leaves no stale secret behind) and the keys whose values are secrets
   (``SECRET_KEYS``: no_log, and redacted in diffs);
 - the profiles_connection role's passthrough of ``profiles_connection_settings`` and that
   setting's argument spec (``SETTINGS``, written by the same script).
 
-Adding an option is one row here, its rule in siteconfig_builders.py, and running
-``python scripts/gen_siteconfig_docs.py``.
+Adding an option is one row here, its rule in builders.py, and running
+``python -m devtools.generate``.
 """
 from __future__ import absolute_import, division, print_function
 

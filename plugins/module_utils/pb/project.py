@@ -35,9 +35,9 @@ try:
 except ImportError:  # reported by the module with missing_required_lib
     yaml = None
 
-from ansible_collections.rudderstack.profiles.plugins.module_utils import pb_cli
+from ansible_collections.rudderstack.profiles.plugins.module_utils.pb import cli as pb_cli
 from ansible_collections.rudderstack.profiles.plugins.module_utils.atomic_write import locked, write_atomic
-from ansible_collections.rudderstack.profiles.plugins.module_utils import siteconfig
+from ansible_collections.rudderstack.profiles.plugins.module_utils.pb.siteconfig import document as siteconfig
 
 PROJECT_FILE = "pb_project.yaml"
 STAGING_PREFIX = ".profiles-project-"   # pb init's staging folder beside the project

@@ -1,0 +1,7 @@
+# -*- coding: utf-8 -*-
+# Copyright: rudderstack.profiles contributors
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+"""The analyst's toolchain on a workstation: accounts and homes (accounts.py), per-analyst
+settings (analysts.py), pyenv and its Pythons (pyenv.py, python_share.py, python_relocate.py),
+shell start-up blocks (shell_init.py), pip's index settings (pip_settings.py) and the version rules
+of pb and Python (versions.py)."""
