@@ -9,7 +9,7 @@ privileges unknown to ALL). ``compute`` runs the flow of model.run without readi
 tests/unit/fixtures/plans/golden_plans.json holds what the code produced when it was recorded;
 tests/unit/test_plans_unchanged.py compares. Re-record only when a plan change is intended:
 
-    python tests/unit/plan_cases.py --record
+    python -m tests.unit.plan_cases --record
 """
 import copy
 import json
@@ -19,9 +19,8 @@ from collections import namedtuple
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "fixtures", "plans", "golden_plans.json")
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(HERE)), "scripts"))
 
-from collection_path import make_importable  # noqa: E402  (scripts/; as tests/conftest.py does)
+from devtools.collection_path import make_importable  # noqa: E402  (as tests/conftest.py does)
 
 make_importable()
 
@@ -434,5 +433,5 @@ def record(path=GOLDEN):
 
 if __name__ == "__main__":
     if sys.argv[1:] != ["--record"]:
-        sys.exit("usage: python tests/unit/plan_cases.py --record   (re-records %s)" % os.path.relpath(GOLDEN))
+        sys.exit("usage: python -m tests.unit.plan_cases --record   (re-records %s)" % os.path.relpath(GOLDEN))
     print("recorded %d cases in %s" % (len(CASES), record()))
