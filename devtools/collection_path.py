@@ -25,7 +25,9 @@ def make_importable():
 
 def load_plain(relpath):
     """The module_utils file ``relpath`` (e.g. ``pb/cli.py``) loaded on its own: for files that
-    import nothing but the standard library, where Ansible may not be installed."""
+    import nothing but the standard library and plain module_utils (the warehouse catalogue),
+    where Ansible may not be installed."""
+    make_importable()
     path = os.path.join(REPO, "plugins", "module_utils", relpath)
     name = "module_utils_" + relpath[:-3].replace("/", "_")
     spec = importlib.util.spec_from_file_location(name, path)

@@ -270,9 +270,9 @@ options:
     type: list
     elements: str
 requirements:
-  - psycopg2-binary (pip) for postgres, redshift, on the host that runs the module
-  - snowflake-connector-python (pip) for snowflake, on the host that runs the module
-  - google-cloud-bigquery google-cloud-resource-manager (pip) for bigquery, on the host that runs the
-    module
-  - databricks-sdk (pip) for databricks, on the host that runs the module
+  - psycopg2-binary>=2.9 (pip) for postgres, redshift, on the host that runs the module
+  - snowflake-connector-python>=3.0 (pip) for snowflake, on the host that runs the module
+  - google-cloud-bigquery>=3.0 google-cloud-resource-manager>=1.10 (pip) for bigquery, on the host that
+    runs the module
+  - databricks-sdk>=0.30 (pip) for databricks, on the host that runs the module
 """

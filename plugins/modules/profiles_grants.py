@@ -395,6 +395,7 @@ attempts:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ansible_collections.rudderstack.profiles.plugins.module_utils import warehouses
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import registry
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import GrantsError
 
@@ -438,7 +439,8 @@ def main():
     adapter_class = registry.ADAPTERS[module.params["warehouse"]]
     import_error = adapter_class.client_import_error()
     if import_error:
-        module.fail_json(msg=missing_required_lib(adapter_class.PIP_PACKAGE), exception=import_error)
+        packages = warehouses.get(module.params["warehouse"]).packages
+        module.fail_json(msg=missing_required_lib(" ".join(packages)), exception=import_error)
     try:
         result = registry.execute(module.params, module.check_mode)
     except GrantsError as exc:

@@ -75,7 +75,7 @@ options:
     description:
       - Warehouse type (pb's C(type)). Required with O(state=present).
     type: str
-    choices: [snowflake, redshift, bigquery, databricks, postgres]
+    choices: [postgres, redshift, snowflake, bigquery, databricks]
   schema:
     description:
       - Schema (BigQuery dataset) pb reads from and writes to. Required with O(state=present).

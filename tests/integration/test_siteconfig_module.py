@@ -11,6 +11,7 @@ import yaml
 from ansible_collections.rudderstack.profiles.plugins.module_utils.pb.cli import PB_ENV
 
 from ansible_collections.rudderstack.profiles.plugins.module_utils.pb import cli as pb_cli
+from ansible_collections.rudderstack.profiles.plugins.module_utils import warehouses
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIXTURES = os.path.join(REPO, "tests", "unit", "fixtures", "pb-siteconfig")
@@ -205,7 +206,7 @@ def test_py_models_and_gitcreds(run, home, tmp_path):
 # --- every fail_json path: nothing is written -------------------------------------------------
 
 @pytest.mark.parametrize("args,message", [
-    (dict(DATABRICKS, warehouse="mysql"), "warehouse must be one of: snowflake, redshift"),
+    (dict(DATABRICKS, warehouse="mysql"), "warehouse must be one of: " + ", ".join(warehouses.names())),
     (dict(DATABRICKS, catalog=None), "warehouse=databricks requires"),
     (dict(DATABRICKS, port=70000), "port must be an integer from 1 to 65535, got 70000"),
     (dict(DATABRICKS, port="https"), "port must be an integer from 1 to 65535"),

@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+from ansible_collections.rudderstack.profiles.plugins.module_utils import warehouses
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import databricks
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.databricks import DatabricksAdapter
 from tests.models import databricks as databricks_model
@@ -196,7 +197,7 @@ def test_sdk_is_imported_only_when_used_and_its_absence_is_reported(monkeypatch)
     monkeypatch.setattr(databricks, "_SDK", {})
     monkeypatch.setitem(sys.modules, "databricks.sdk", None)   # as if not installed
     assert "databricks.sdk" in DatabricksAdapter.client_import_error()
-    assert DatabricksAdapter.PIP_PACKAGE == "databricks-sdk"
+    assert warehouses.get(DatabricksAdapter.NAME).packages == ["databricks-sdk"]
     monkeypatch.setattr(databricks, "_SDK", {})
     monkeypatch.delitem(sys.modules, "databricks.sdk")
     assert DatabricksAdapter.client_import_error() is None

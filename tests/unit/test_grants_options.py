@@ -4,26 +4,15 @@ import pytest
 
 from devtools import generate
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import registry
-from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.adapter import Adapter, option
+from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.adapter import option
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import GrantsError
-
-
-class ToyAdapter(Adapter):
-    """A warehouse added the documented way: one class and one registry line."""
-    NAME = "toy"
-    PIP_PACKAGE = "toy-connector"
-    CONNECTION_OPTIONS = {
-        "account": option("str", "Toy account.", env=["TOY_ACCOUNT"], required=True),
-        "login_password": option("str", "Password of the toy admin.", no_log=True),
-        "retries": option("int", "Retries.", default=3),
-    }
-    DESIRED_OPTIONS = {"toy_pools": option("list", "Pools to grant.", elements="str")}
-    PRINCIPAL_TYPES = ("service",)
+from toy_warehouse import ToyAdapter, add_toy
 
 
 @pytest.fixture
 def with_toy(monkeypatch):
-    monkeypatch.setitem(registry.ADAPTERS, "toy", ToyAdapter)
+    """The toy warehouse in the catalogue: its adapter reaches the registry from there."""
+    add_toy(monkeypatch)
 
 
 def test_generated_files_are_current():
@@ -32,9 +21,9 @@ def test_generated_files_are_current():
 
 def test_argument_spec_is_the_union_of_the_adapters(with_toy):
     spec = registry.argument_spec()
-    # Registry order, the toy last (other warehouses may sit between).
-    assert spec["warehouse"]["choices"][:2] == ["postgres", "redshift"]
+    # Catalogue order, the toy last.
     assert spec["warehouse"]["choices"][-1] == "toy"
+    assert registry.ADAPTERS["toy"] is ToyAdapter
     assert spec["account"] == {"type": "str"}
     assert spec["login_password"] == {"type": "str", "no_log": True}
     assert spec["toy_pools"] == {"type": "list", "elements": "str"}
@@ -53,7 +42,7 @@ def test_docs_role_and_spec_agree(with_toy):
         assert doc["options"][name]["type"] == entry["type"], name
         assert doc["options"][name].get("choices") == entry.get("choices"), name
         assert doc["options"][name].get("default") == entry.get("default"), name
-    assert "toy-connector (pip) for toy, on the host that runs the module" in doc["requirements"]
+    assert "toy-connector>=1.2 (pip) for toy, on the host that runs the module" in doc["requirements"]
     assert "Used by V(toy) only." in doc["options"]["account"]["description"]
     assert "Falls back to E(TOY_ACCOUNT)." in doc["options"]["account"]["description"]
     role = generate.role_specs(registry)

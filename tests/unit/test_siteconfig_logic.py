@@ -3,6 +3,7 @@ import os
 
 import pytest
 
+from ansible_collections.rudderstack.profiles.plugins.module_utils import warehouses
 from siteconfig_loader import fixture, load
 
 sc = load()
@@ -189,7 +190,7 @@ def test_wrong_structure_names_the_place(text, where):
 # --- validation -------------------------------------------------------------------------------
 
 def test_unknown_warehouse():
-    expected = "warehouse must be one of snowflake, redshift, bigquery, databricks, postgres"
+    expected = "warehouse must be one of %s, got 'mysql'" % ", ".join(warehouses.names())
     with pytest.raises(sc.InvalidOption, match=expected):
         sc.build_output("mysql", PG)
 

@@ -3,12 +3,12 @@
 # Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
 """The interface every profiles_grants warehouse adapter provides, in one place.
 
-A warehouse is one subclass of ``Adapter`` in its own file plus one line in registry.py. The
-module and the planner (model.py) only ever call what is declared here; they never name a
-warehouse. What an adapter owns:
+A warehouse is one subclass of ``Adapter`` in its own file plus its entry in the catalogue
+(module_utils/warehouses.py, which also names its pip packages). The module and the planner
+(model.py) only ever call what is declared here; they never name a warehouse. What an adapter owns:
 
-- its client library: ``PIP_PACKAGE`` and ``client_import_error()`` (the module reports a
-  missing library with ``missing_required_lib(PIP_PACKAGE)`` before anything else);
+- its client library's import: ``client_import_error()`` (the module reports a missing library
+  with ``missing_required_lib`` and the catalogue's packages before anything else);
 - its connection options (``CONNECTION_OPTIONS``) and extra desired-state options
   (``DESIRED_OPTIONS``), as ``option()`` entries: the module's argument spec, the doc fragment
   and the warehouse_grants role's argument specs are all generated from them
@@ -53,7 +53,6 @@ class Adapter:
     and implement the methods marked "must"."""
 
     NAME = None                  # warehouse name, as pb's siteconfig ``type``
-    PIP_PACKAGE = None           # exact pip package of the client library
     CONNECTION_OPTIONS = {}      # name -> option(): how the admin connects
     DESIRED_OPTIONS = {}         # name -> option(): desired state only this warehouse has
     PRINCIPAL_TYPES = ("user", "role")   # the first is the default

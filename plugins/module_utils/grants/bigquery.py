@@ -34,6 +34,7 @@ import os
 import re
 import traceback
 
+from ansible_collections.rudderstack.profiles.plugins.module_utils import warehouses
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.adapter import Adapter, option
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import (
     Current, Grant, GrantsError, Statement)
@@ -250,7 +251,6 @@ def load_key(info, option):
 
 class BigQueryAdapter(Adapter):
     NAME = "bigquery"
-    PIP_PACKAGE = "google-cloud-bigquery google-cloud-resource-manager"
     PRINCIPAL_TYPES = ("service_account",)
     PRINCIPAL_TYPES_DOC = {
         "service_account": "an existing Google Cloud service account, named by its e-mail (never "
@@ -400,7 +400,7 @@ class BigQueryAdapter(Adapter):
         error = load_clients()
         if error:
             raise GrantsError("the Google client libraries cannot be imported (pip install %s): %s"
-                              % (self.PIP_PACKAGE, error.strip().splitlines()[-1]))
+                              % (" ".join(warehouses.get(self.NAME).packages), error.strip().splitlines()[-1]))
         params = self.connection_params(self.params)
         self.timeout = self.params.get("connect_timeout") or 10
         if params["bigquery_credentials_file"] and params["bigquery_credentials"]:

@@ -141,7 +141,6 @@ def normalise_host(host):
 
 class DatabricksAdapter(Adapter):
     NAME = "databricks"
-    PIP_PACKAGE = "databricks-sdk"
     CONNECTION_OPTIONS = {
         "databricks_host": option(
             "str", "Databricks workspace URL, for example C(https://adb-1234567890123456.7.azuredatabricks.net); "

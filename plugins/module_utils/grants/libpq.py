@@ -64,7 +64,6 @@ LIBPQ_OPTIONS = {
 class LibpqAdapter(SqlAdapter):
     """A SQL adapter connected with psycopg2 (one transaction, autocommit off)."""
 
-    PIP_PACKAGE = "psycopg2-binary"
     CONNECTION_OPTIONS = LIBPQ_OPTIONS
     DEFAULT_PORT = 5432
 

@@ -220,7 +220,6 @@ def _plain(sql):
 
 class SnowflakeAdapter(Adapter):
     NAME = "snowflake"
-    PIP_PACKAGE = "snowflake-connector-python"
     CONNECTION_OPTIONS = SNOWFLAKE_OPTIONS
     DESIRED_OPTIONS = SNOWFLAKE_DESIRED
     PRINCIPAL_TYPES = ("user", "role")

@@ -23,6 +23,8 @@ import subprocess
 import tempfile
 import time
 
+from ansible_collections.rudderstack.profiles.plugins.module_utils.warehouses import refuses_local_host
+
 # pb's documented exit codes (pb 0.26); anything else is reported with its number.
 EXIT_CODES = {
     0: "ok",
@@ -48,11 +50,11 @@ PB_ENV = {
 
 DEFAULT_TIMEOUT = 120
 
-# pb refuses a postgres or redshift host that resolves to one of these, before connecting:
-# "Failed to create connection ... Actual error: invalid host name in credentials" (exit code 6).
+# pb refuses a host that resolves to one of these, before connecting, for the warehouses whose
+# catalogue entry says refuses_local_host: "Failed to create connection ... Actual error: invalid
+# host name in credentials" (exit code 6).
 REFUSED_HOST_ADDRESSES = ("127.0.0.1", "0.0.0.0")
 REFUSED_HOST_MESSAGE = "invalid host name in credentials"
-HOST_CHECKED_TYPES = ("postgres", "redshift")
 
 # pb's debug dumps are on by default: commands that only read (show models, validate access) would
 # otherwise write an output/ folder into the project on every call.
@@ -237,7 +239,7 @@ def check_output_host(output, resolve=_ipv4_addresses, hostname=socket.gethostna
     """None if pb will accept the host of a siteconfig ``output`` (a mapping as pb writes it),
     else a message saying what to change."""
     host = output.get("host")
-    if output.get("type") not in HOST_CHECKED_TYPES or not isinstance(host, str) or not host:
+    if not refuses_local_host(output.get("type")) or not isinstance(host, str) or not host:
         return None
     address = refused_address(host, resolve)
     if not address:

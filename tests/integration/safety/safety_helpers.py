@@ -4,7 +4,8 @@ rows every table-driven test iterates over.
 
 A warehouse that lands later is one more row in WAREHOUSES: a class with the hooks WarehouseRow
 declares (how to prepare a database or stand-in, the module options that connect as the admin,
-a snapshot of its state). Tests that need SQL-level fault injection (locks held by another
+a snapshot of its state) and a docstring whose first sentence says what the suite runs it against
+(docs/security.md's table is generated from it). WAREHOUSES follows the warehouse catalogue. Tests that need SQL-level fault injection (locks held by another
 session, cancelled or terminated backends) use only the rows with ``sql_faults``."""
 import hashlib
 import json
@@ -20,6 +21,7 @@ import uuid
 import psycopg2
 import psycopg2.extensions
 
+from ansible_collections.rudderstack.profiles.plugins.module_utils import warehouses
 from tests.helpers.grants import APPLICATION_NAME, REDSHIFT_MODEL, run_sql
 from tests.helpers.safety_totals import TOTALS
 
@@ -264,6 +266,8 @@ class WarehouseRow:
 
 
 class PostgresRow(WarehouseRow):
+    """The real PostgreSQL the test harness starts on 127.0.0.2 (log_statement=all)."""
+
     name = "postgres"
     sql_faults = True
     libpq = True
@@ -494,7 +498,24 @@ class BigQueryRow(WarehouseRow):
         shutil.rmtree(info["folder"], ignore_errors=True)
 
 
-WAREHOUSES = [PostgresRow(), RedshiftRow(), SnowflakeRow(), BigQueryRow(), DatabricksRow()]
+
+
+def _rows():
+    """One row per warehouse of the catalogue, in its order (the first, postgres, is the row the
+    tests of the files' modules share)."""
+    classes, found = [WarehouseRow], {}
+    while classes:
+        cls = classes.pop()
+        classes += cls.__subclasses__()
+        found[cls.name] = cls
+    found.pop(None)
+    if sorted(found) != sorted(warehouses.names()):
+        raise ImportError("safety_helpers: rows for %s, the warehouse catalogue has %s"
+                          % (", ".join(sorted(found)), ", ".join(warehouses.names())))
+    return [found[name]() for name in warehouses.names()]
+
+
+WAREHOUSES = _rows()
 
 
 def make_admin(pg, scanner):

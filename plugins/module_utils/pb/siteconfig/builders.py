@@ -5,7 +5,8 @@
 
 Which options exist, which warehouse uses them, the pb key each one is written as and which are
 secrets is the table in options.py; this file holds the rules the table cannot say
-(required combinations, defaults, mutually exclusive authentication methods, key files).
+(required combinations, defaults, mutually exclusive authentication methods, key files): one
+``build_<warehouse>`` function per warehouse, named by its entry in module_utils/warehouses.py.
 
 Plain Python with no Ansible imports, so unit tests call it directly.
 """
@@ -17,8 +18,8 @@ import json
 import os
 import re
 
-from ansible_collections.rudderstack.profiles.plugins.module_utils.pb.siteconfig.options import (
-    ALL_WAREHOUSE_OPTIONS, WAREHOUSE_OPTIONS, WAREHOUSES, pb_key)
+from ansible_collections.rudderstack.profiles.plugins.module_utils import warehouses
+from ansible_collections.rudderstack.profiles.plugins.module_utils.pb.siteconfig.options import pb_key, warehouse_options
 
 
 class InvalidOption(Exception):
@@ -95,7 +96,7 @@ def _copy(out, params, *options):
 
 def _base(params, warehouse):
     _require(params, ["schema"], warehouse)
-    out = {"type": warehouse}
+    out = {"type": warehouses.get(warehouse).pb_type}
     _put(out, "schema", params["schema"])
     _put(out, "output_schema", params.get("output_schema") or params["schema"])
     return out
@@ -274,13 +275,7 @@ def build_postgres(params):
     return out
 
 
-BUILDERS = {
-    "snowflake": build_snowflake,
-    "redshift": build_redshift,
-    "bigquery": build_bigquery,
-    "databricks": build_databricks,
-    "postgres": build_postgres,
-}
+BUILDERS = warehouses.Loaded("builder")   # name -> builder function, in catalogue order
 
 
 def build_output(warehouse, params):
@@ -291,9 +286,9 @@ def build_output(warehouse, params):
     """
     if warehouse not in BUILDERS:
         raise InvalidOption("warehouse must be one of %s, got %r"
-                            % (", ".join(WAREHOUSES), warehouse))
-    allowed = set(WAREHOUSE_OPTIONS[warehouse])
-    stray = [o for o in ALL_WAREHOUSE_OPTIONS
+                            % (", ".join(BUILDERS), warehouse))
+    allowed = set(warehouse_options(warehouse))
+    stray = [o for o in sorted(warehouse_options())
              if o not in allowed and params.get(o) not in (None, "", {}, [])]
     if stray:
         raise InvalidOption("option(s) %s do not apply to warehouse=%s (it accepts: %s)"

@@ -5,8 +5,8 @@
 
 Derived from this table, so they cannot drift apart:
 - the module's argument spec (``argument_spec()``) and its DOCUMENTATION ``options`` (written by
-  scripts/gen_siteconfig_docs.py; a unit test fails when the committed text is stale);
-- which options each warehouse accepts (``WAREHOUSE_OPTIONS``), and the pb key each option is
+  devtools/generate.py; a unit test fails when the committed text is stale);
+- which options each warehouse accepts (``warehouse_options``), and the pb key each option is
   written as (``pb_key``), used by builders.py;
 - the output keys the module owns (``MANAGED_OUTPUT_KEYS``: replaced as a set on update, so that
   switching authentication leaves no stale secret behind) and the keys whose values are secrets
@@ -14,8 +14,9 @@ Derived from this table, so they cannot drift apart:
 - the profiles_connection role's passthrough of ``profiles_connection_settings`` and that
   setting's argument spec (``SETTINGS``, written by the same script).
 
-Adding an option is one row here, its rule in builders.py, and running
-``python -m devtools.generate``.
+Rows name the warehouses that accept them through the catalogue (module_utils/warehouses.py):
+``EVERY_WAREHOUSE`` or ``only(...)``. Adding an option is one row here, its rule in builders.py,
+and running ``python -m devtools.generate``.
 """
 from __future__ import absolute_import, division, print_function
 
@@ -23,9 +24,7 @@ __metaclass__ = type
 
 from collections import namedtuple
 
-WAREHOUSES = ("snowflake", "redshift", "bigquery", "databricks", "postgres")
-ALL = WAREHOUSES
-SF, RS, BQ, DB, PG = ("snowflake",), ("redshift",), ("bigquery",), ("databricks",), ("postgres",)
+from ansible_collections.rudderstack.profiles.plugins.module_utils.warehouses import EVERY_WAREHOUSE, only
 
 # name: module option; type: Ansible type; pb: the output key it is written as (a dotted path
 # inside the output; None for options that are not written into an output); warehouses: those
@@ -71,98 +70,98 @@ OPTIONS = (
         "A new connection always gets its first target as default (as pb does). For an existing connection"
         " the default is only changed when this is V(true)."], setting=False, default=False),
     _opt("warehouse", "str", "Warehouse type (pb's C(type)). Required with O(state=present).",
-         setting=False, choices=list(WAREHOUSES)),
+         setting=False, choices=EVERY_WAREHOUSE),
     _opt("schema", "str", "Schema (BigQuery dataset) pb reads from and writes to. Required with O(state=present).",
-         pb="schema", warehouses=ALL),
+         pb="schema", warehouses=EVERY_WAREHOUSE),
     _opt("output_schema", "str", "Schema for pb's outputs (pb's C(outputSchema)). Defaults to O(schema), as pb does.",
-         pb="outputSchema", warehouses=ALL),
-    _opt("account", "str", "Snowflake account identifier.", pb="account", warehouses=SF),
+         pb="outputSchema", warehouses=EVERY_WAREHOUSE),
+    _opt("account", "str", "Snowflake account identifier.", pb="account", warehouses=only("snowflake")),
     _opt("snowflake_warehouse", "str", "Snowflake compute warehouse (pb's C(warehouse) key).",
-         pb="warehouse", warehouses=SF),
-    _opt("dbname", "str", "Database name (Snowflake, Redshift, PostgreSQL).", pb="dbname", warehouses=SF + RS + PG),
-    _opt("role", "str", "Snowflake role.", pb="role", warehouses=SF),
+         pb="warehouse", warehouses=only("snowflake")),
+    _opt("dbname", "str", "Database name (Snowflake, Redshift, PostgreSQL).", pb="dbname", warehouses=only("snowflake", "redshift", "postgres")),
+    _opt("role", "str", "Snowflake role.", pb="role", warehouses=only("snowflake")),
     _opt("user", "str", [
         "Warehouse user (Snowflake, Redshift, PostgreSQL, Databricks).",
         "For BigQuery, the service account e-mail; defaults to the key's C(client_email)."],
-        pb="user", warehouses=ALL),
+        pb="user", warehouses=EVERY_WAREHOUSE),
     _opt("password", "str", "Password (Snowflake password authentication, Redshift driver v1, PostgreSQL).",
-         pb="password", warehouses=SF + RS + PG, secret=True),
+         pb="password", warehouses=only("snowflake", "redshift", "postgres"), secret=True),
     _opt("private_key", "str", [
         "Snowflake key pair authentication, the PEM private key content. pb stores the content in the file,"
         " ending with a line break as a key file does (a value templated from a file loses its final line"
         " break). Mutually exclusive with O(private_key_path) and O(password)."],
-        pb="privateKey", warehouses=SF, secret=True),
+        pb="privateKey", warehouses=only("snowflake"), secret=True),
     _opt("private_key_path", "path", [
         "Snowflake key pair authentication, a PEM private key file on the target, read by the module (fails if"
         " missing or unreadable); its content is stored exactly, as pb does."],
-        pb="privateKey", warehouses=SF),
+        pb="privateKey", warehouses=only("snowflake")),
     _opt("private_key_passphrase", "str", "Passphrase of an encrypted Snowflake private key.",
-         pb="privateKeyPassphrase", warehouses=SF, secret=True),
+         pb="privateKeyPassphrase", warehouses=only("snowflake"), secret=True),
     _opt("snowflake_enable_mfa_caching", "bool",
          "Snowflake password authentication with MFA, cache the MFA token (pb's C(enable_mfa_caching)).",
-         pb="enable_mfa_caching", warehouses=SF),
+         pb="enable_mfa_caching", warehouses=only("snowflake")),
     _opt("snowflake_passcode_in_password", "bool",
          "Snowflake MFA, the passcode is appended to the password (pb's C(passcode_in_password)).",
-         pb="passcode_in_password", warehouses=SF),
+         pb="passcode_in_password", warehouses=only("snowflake")),
     _opt("snowflake_passcode", "str", "Snowflake MFA passcode (pb's C(passcode)).",
-         pb="passcode", warehouses=SF, secret=True),
+         pb="passcode", warehouses=only("snowflake"), secret=True),
     _opt("redshift_driver", "str", [
         "Redshift driver. V(v1) connects to O(host)/O(port) with O(password) (optionally through an SSH"
         " tunnel); V(v2) uses the Redshift Data API with AWS credentials."],
-        pb="driver", warehouses=RS, choices=["v1", "v2"], default="v1"),
+        pb="driver", warehouses=only("redshift"), choices=["v1", "v2"], default="v1"),
     _opt("host", "str", [
         "Server host (Redshift v1, PostgreSQL, Databricks workspace host).",
         "pb refuses Redshift and PostgreSQL hosts that resolve to C(127.0.0.1) or C(0.0.0.0) (such as"
         " C(localhost)); the module fails on them and says what to use instead (C(127.0.0.2) for a"
         " server on the same machine, or the machine's name where it resolves to another address)."],
-        pb="host", warehouses=RS + PG + DB),
+        pb="host", warehouses=only("redshift", "postgres", "databricks")),
     _opt("port", "raw", [
         "Server port, an integer from 1 to 65535. Defaults to 5439 (Redshift v1), 5432 (PostgreSQL), 443"
-        " (Databricks)."], pb="port", warehouses=RS + PG + DB),
+        " (Databricks)."], pb="port", warehouses=only("redshift", "postgres", "databricks")),
     _opt("sslmode", "str",
          "SSL mode (Redshift, PostgreSQL), for example V(disable) or V(require). Omitted when not set.",
-         pb="sslmode", warehouses=RS + PG),
-    _opt("ssh_host", "str", "Redshift v1 SSH tunnel, bastion host.", pb="tunnel_info.config.sshHost", warehouses=RS),
+         pb="sslmode", warehouses=only("redshift", "postgres")),
+    _opt("ssh_host", "str", "Redshift v1 SSH tunnel, bastion host.", pb="tunnel_info.config.sshHost", warehouses=only("redshift")),
     _opt("ssh_port", "raw", "Redshift v1 SSH tunnel, bastion port (1-65535). Defaults to 22.",
-         pb="tunnel_info.config.sshPort", warehouses=RS),
+         pb="tunnel_info.config.sshPort", warehouses=only("redshift")),
     _opt("ssh_user", "str", "Redshift v1 SSH tunnel, user on the bastion.", pb="tunnel_info.config.sshUser",
-         warehouses=RS),
+         warehouses=only("redshift")),
     _opt("ssh_private_key", "str", [
         "Redshift v1 SSH tunnel, PEM private key content (stored ending with a line break, as a key file"
-        " does)."], pb="tunnel_info.config.sshPrivateKey", warehouses=RS, secret=True),
+        " does)."], pb="tunnel_info.config.sshPrivateKey", warehouses=only("redshift"), secret=True),
     _opt("ssh_private_key_path", "path",
          "Redshift v1 SSH tunnel, PEM private key file on the target (its content is stored).",
-         pb="tunnel_info.config.sshPrivateKey", warehouses=RS),
-    _opt("region", "str", "Redshift v2, AWS region.", pb="region", warehouses=RS),
+         pb="tunnel_info.config.sshPrivateKey", warehouses=only("redshift")),
+    _opt("region", "str", "Redshift v2, AWS region.", pb="region", warehouses=only("redshift")),
     _opt("cluster_identifier", "str",
          "Redshift v2, provisioned cluster identifier. Mutually exclusive with O(workgroup_name).",
-         pb="cluster_identifier", warehouses=RS),
-    _opt("workgroup_name", "str", "Redshift v2, serverless workgroup name.", pb="workgroup_name", warehouses=RS),
+         pb="cluster_identifier", warehouses=only("redshift")),
+    _opt("workgroup_name", "str", "Redshift v2, serverless workgroup name.", pb="workgroup_name", warehouses=only("redshift")),
     _opt("access_key_id", "str", "Redshift v2, AWS access key ID (with O(secret_access_key)).",
-         pb="access_key_id", warehouses=RS, secret=True),
+         pb="access_key_id", warehouses=only("redshift"), secret=True),
     _opt("secret_access_key", "str", "Redshift v2, AWS secret access key.",
-         pb="secret_access_key", warehouses=RS, secret=True),
+         pb="secret_access_key", warehouses=only("redshift"), secret=True),
     _opt("session_token", "str", "Redshift v2, AWS session token (written as empty when not given, as pb does).",
-         pb="session_token", warehouses=RS, secret=True),
+         pb="session_token", warehouses=only("redshift"), secret=True),
     _opt("shared_profile", "str", "Redshift v2, AWS shared credentials profile name.",
-         pb="shared_profile", warehouses=RS),
+         pb="shared_profile", warehouses=only("redshift")),
     _opt("secrets_arn", "str", "Redshift v2, ARN of an AWS Secrets Manager secret holding the credentials.",
-         pb="secrets_arn", warehouses=RS),
-    _opt("project_id", "str", "BigQuery project ID.", pb="project_id", warehouses=BQ),
+         pb="secrets_arn", warehouses=only("redshift")),
+    _opt("project_id", "str", "BigQuery project ID.", pb="project_id", warehouses=only("bigquery")),
     _opt("credentials", "dict", [
         "BigQuery service account key as a dict (the JSON key file's content).",
-        "Mutually exclusive with O(credentials_path)."], pb="credentials", warehouses=BQ, secret=True),
+        "Mutually exclusive with O(credentials_path)."], pb="credentials", warehouses=only("bigquery"), secret=True),
     _opt("credentials_path", "path",
          "BigQuery service account JSON key file on the target; its content is stored, as pb does.",
-         pb="credentials", warehouses=BQ),
+         pb="credentials", warehouses=only("bigquery")),
     _opt("http_endpoint", "str", "Databricks SQL warehouse HTTP path, for example C(/sql/1.0/warehouses/abc123).",
-         pb="http_endpoint", warehouses=DB),
-    _opt("catalog", "str", "Databricks Unity Catalog catalog.", pb="catalog", warehouses=DB),
+         pb="http_endpoint", warehouses=only("databricks")),
+    _opt("catalog", "str", "Databricks Unity Catalog catalog.", pb="catalog", warehouses=only("databricks")),
     _opt("access_token", "str",
          "Databricks personal access token. Mutually exclusive with O(client_id)/O(client_secret).",
-         pb="access_token", warehouses=DB, secret=True),
-    _opt("client_id", "str", "Databricks OAuth (service principal) client ID.", pb="client_id", warehouses=DB),
-    _opt("client_secret", "str", "Databricks OAuth client secret.", pb="client_secret", warehouses=DB, secret=True),
+         pb="access_token", warehouses=only("databricks"), secret=True),
+    _opt("client_id", "str", "Databricks OAuth (service principal) client ID.", pb="client_id", warehouses=only("databricks")),
+    _opt("client_secret", "str", "Databricks OAuth client secret.", pb="client_secret", warehouses=only("databricks"), secret=True),
     _opt("py_models_enabled", "bool", "Set pb's C(py_models.enabled) (Python models). Unchanged when omitted."),
     _opt("py_models_python_path", "str",
          "Set pb's C(py_models.python_path), the Python that runs Python models. Unchanged when omitted."),
@@ -196,10 +195,6 @@ def _all_options():
     return out
 
 
-WAREHOUSE_OPTIONS = dict(
-    (warehouse, tuple(o.name for o in OPTIONS if o.warehouses and warehouse in o.warehouses))
-    for warehouse in WAREHOUSES)
-ALL_WAREHOUSE_OPTIONS = sorted(o.name for o in OPTIONS if o.warehouses)
 MANAGED_OUTPUT_KEYS = DERIVED_OUTPUT_KEYS | frozenset(
     o.pb.split(".")[0] for o in OPTIONS if o.warehouses)
 SECRET_KEYS = VALUE_SECRET_KEYS | frozenset(
@@ -207,11 +202,20 @@ SECRET_KEYS = VALUE_SECRET_KEYS | frozenset(
 SETTINGS = tuple(o.name for o in OPTIONS if o.setting)
 
 
+def warehouse_options(warehouse=None):
+    """The options ``warehouse`` accepts, in table order; every warehouse field when None."""
+    return [o.name for o in OPTIONS if o.warehouses and (warehouse is None or warehouse in o.warehouses)]
+
+
+def _fields(option, keys):
+    """(key, value) of the given extra fields the option sets; choices as a list (EVERY_WAREHOUSE
+    is read from the catalogue here)."""
+    return [(k, list(option.extra[k]) if k == "choices" else option.extra[k]) for k in keys if k in option.extra]
+
+
 def _spec(option):
     spec = dict(type=option.type, no_log=option.secret)
-    for key in ("required", "default", "choices", "elements"):
-        if key in option.extra:
-            spec[key] = option.extra[key]
+    spec.update(_fields(option, ("required", "default", "choices", "elements")))
     if "suboptions" in option.extra:
         spec["options"] = dict((sub.name, _spec(sub)) for sub in option.extra["suboptions"])
     return spec
@@ -223,12 +227,10 @@ def argument_spec():
 
 
 def documentation_options():
-    """The DOCUMENTATION ``options`` mapping, in table order (scripts/gen_siteconfig_docs.py)."""
+    """The DOCUMENTATION ``options`` mapping, in table order (written by devtools/generate.py)."""
     def doc(option):
         entry = dict(description=list(option.doc), type=option.type)
-        for key in ("required", "choices", "default", "elements"):
-            if key in option.extra:
-                entry[key] = option.extra[key]
+        entry.update(_fields(option, ("required", "choices", "default", "elements")))
         if "suboptions" in option.extra:
             entry["suboptions"] = dict((sub.name, doc(sub)) for sub in option.extra["suboptions"])
         return entry
