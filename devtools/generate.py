@@ -83,8 +83,8 @@ def render_readme_table(warehouses):
     lines = ["| warehouse | pb `type` | client libraries (pip, for profiles_grants) | pb refuses a host on 127.0.0.1 |",
              "|---|---|---|---|"]
     for w in warehouses.CATALOGUE:
-        lines.append("| %s (`%s`) | `%s` | %s | %s |" % (w.title, w.name, w.pb_type, ", ".join(w.requirements),
-                                                        "yes" if w.refuses_local_host else "no"))
+        local = "yes" if w.refuses_local_host else "no"
+        lines.append("| %s (`%s`) | `%s` | %s | %s |" % (w.title, w.name, w.pb_type, ", ".join(w.requirements), local))
     return _lines_text(lines)
 
 
@@ -249,7 +249,6 @@ def render_role_task(registry):
     return "".join(lines)
 
 
-
 # -- profiles_siteconfig: its option table ------------------------------------------------------
 def _scalar(text):
     """``text`` as a YAML flow scalar: plain when that reads back as the same string."""
@@ -324,7 +323,6 @@ def role_settings_spec(mod, indent=10):
         if o.setting:
             option(o, 0)
     return out
-
 
 
 # -- the files ------------------------------------------------------------------------------------

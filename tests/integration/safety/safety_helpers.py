@@ -498,8 +498,6 @@ class BigQueryRow(WarehouseRow):
         shutil.rmtree(info["folder"], ignore_errors=True)
 
 
-
-
 def _rows():
     """One row per warehouse of the catalogue, in its order (the first, postgres, is the row the
     tests of the files' modules share)."""
