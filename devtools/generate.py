@@ -101,7 +101,7 @@ def safety_rows():
             if (isinstance(item, ast.Assign) and [getattr(t, "id", None) for t in item.targets] == ["name"]
                     and isinstance(item.value, ast.Constant) and isinstance(item.value.value, str)):
                 doc = " ".join((ast.get_docstring(node) or "").split())
-                rows[item.value.value] = doc.split(". ")[0].rstrip(".") + "."
+                rows[item.value.value] = doc.split(". ", maxsplit=1)[0].rstrip(".") + "."
     return rows
 
 

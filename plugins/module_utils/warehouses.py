@@ -22,10 +22,7 @@ __metaclass__ = type
 import importlib
 from collections import namedtuple
 
-try:
-    from collections.abc import Mapping
-except ImportError:  # Python 2
-    from collections import Mapping
+from collections.abc import Mapping
 
 MODULE_UTILS = "ansible_collections.rudderstack.profiles.plugins.module_utils."
 
