@@ -19,9 +19,9 @@ from collections import namedtuple
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "fixtures", "plans", "golden_plans.json")
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(HERE)), "scripts"))
+sys.path.insert(0, os.path.dirname(os.path.dirname(HERE)))
 
-from collection_path import make_importable  # noqa: E402  (scripts/; as tests/conftest.py does)
+from devtools.collection_path import make_importable  # noqa: E402  (as tests/conftest.py does)
 
 make_importable()
 
