@@ -32,6 +32,14 @@ from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model 
     KIND_ORDER, GrantsError, describe, normalise_privileges, validate_identifier)
 
 
+# login_host is declared by several adapters and documented once: its description covers them all.
+LOGIN_HOST_DOC = (
+    "Host name or address of the endpoint. When unset, the warehouse's default (libpq's local socket for "
+    "postgres and redshift, C(<account>.snowflakecomputing.com) for snowflake). On V(databricks), the "
+    "workspace URL, for example C(https://adb-1234567890123456.7.azuredatabricks.net), required there; "
+    "without a scheme, C(https://) is assumed (the siteconfig's C(host) can be given as is).")
+
+
 def option(type, description, env=(), default=None, choices=None, no_log=None, aliases=(),
            elements=None, required=False):
     """One option of an adapter: the argument-spec fields plus its documentation.
@@ -66,8 +74,27 @@ class Adapter:
     MAX_IDENTIFIER_BYTES = 255
 
     def __init__(self, params=None):
-        self.params = params or {}
+        self.params = self.resolve_aliases(params or {})
         self.read_round_trips = 0
+
+    @classmethod
+    def options(cls):
+        """name -> option() of every option this adapter uses (connection and desired state)."""
+        return dict(cls.CONNECTION_OPTIONS, **cls.DESIRED_OPTIONS)
+
+    @classmethod
+    def resolve_aliases(cls, params):
+        """A copy of ``params`` where an option given only by one of its aliases (a former name,
+        kept working) is also under its name, as Ansible's argument spec does for the module:
+        so that callers of the plain Python (tests, benchmarks) may write either."""
+        resolved = dict(params)
+        for name, spec in cls.options().items():
+            if resolved.get(name) is None:
+                for alias in spec["aliases"]:
+                    if resolved.get(alias) is not None:
+                        resolved[name] = resolved[alias]
+                        break
+        return resolved
 
     # -- client and connection ---------------------------------------------------------------
     @classmethod

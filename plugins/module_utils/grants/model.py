@@ -166,6 +166,7 @@ def normalise_privileges(values, allowed, option):
 
 def build_desired(params, adapter):
     """Validate module options (a plain dict) against ``adapter`` and return a ``Desired``."""
+    params = adapter.resolve_aliases(params)
     ident = adapter.validate_identifier
     principal = adapter.check_principal_name(ident(params.get("principal"), "principal"), "principal")
     desired = Desired(principal, params.get("principal_type") or adapter.PRINCIPAL_TYPES[0],
