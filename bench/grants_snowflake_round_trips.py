@@ -50,7 +50,7 @@ def main():
             adapter = registry.adapter_for(params(m))
             adapter.connect()
             start = time.time()
-            result = model.run(adapter, params(m), False)
+            result = model.run(adapter, model.build_desired(params(m), adapter), False)
             adapter.close()
             row = (n, run, result["read_round_trips"], len(result["queries"]), time.time() - start)
             print("| %d | %s | %d | %d | %.2f |" % row)

@@ -136,7 +136,7 @@ def test_plan_and_statements_in_a_safe_order():
     a = adapter()
     desired = model.build_desired(dict(PARAMS), a)
     current = a.read_current(desired)
-    model.check_objects(desired, current, a)
+    a.check_objects(desired, current)
     plan = model.plan_grants(desired, current, a)
     statements = [s.text for s in a.render(plan, desired, current)]
     assert plan.actions == ['set DEFAULT_ROLE of user "PROFILES_TEST_USER" to "PROFILES_ROLE" (was PUBLIC)']

@@ -46,7 +46,7 @@ except ImportError:  # Python 2: never reached (databricks-sdk needs Python 3)
 
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.adapter import LOGIN_HOST_DOC, Adapter, option
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import (
-    Current, Grant, GrantsError, Statement, normalise_privileges)
+    Current, Grant, GrantsError, Statement)
 
 _SDK = {}
 
@@ -297,8 +297,8 @@ class DatabricksAdapter(Adapter):
         """Either spelling, REST (``USE_SCHEMA``) or SQL (``USE SCHEMA``), as the SQL one; the
         generic USAGE (the module's default for input schemas) is USE SCHEMA on a schema and USE
         CATALOG on the catalog. Then the common checks (aliases, allow-list, ALL kept)."""
-        return normalise_privileges([self.canonical_privilege(kind, v) for v in values or []],
-                                    self.PRIVILEGES[kind], option)
+        return Adapter.normalise_privileges(self, [self.canonical_privilege(kind, v) for v in values or []],
+                                            kind, option)
 
     @staticmethod
     def canonical_privilege(kind, name):

@@ -120,8 +120,8 @@ def execute(params, check_mode):
     raises GrantsError (the module's only failure besides a missing client library)."""
     adapter = adapter_for(params)
     try:
-        build_desired(params, adapter)
+        desired = build_desired(params, adapter)
         adapter.connect()
-        return run(adapter, params, check_mode)
+        return run(adapter, desired, check_mode)
     finally:
         adapter.close()

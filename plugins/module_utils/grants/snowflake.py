@@ -41,7 +41,7 @@ import traceback
 
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.adapter import LOGIN_HOST_DOC, Adapter, option
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import (
-    Current, Grant, GrantsError, Statement, kind_rank, normalise_privileges, quote_ident)
+    Current, Grant, GrantsError, Statement, kind_rank, quote_ident)
 
 SNOWFLAKE_IMPORT_ERROR = None
 try:
@@ -388,8 +388,8 @@ class SnowflakeAdapter(Adapter):
                 raise GrantsError("snowflake_warehouse_privileges: needs snowflake_warehouse")
             return
         name = parse_identifier(warehouse, "snowflake_warehouse")
-        wanted = normalise_privileges(["USAGE"] if privileges is None else privileges,
-                                      VOCABULARY["warehouse"], "snowflake_warehouse_privileges")
+        wanted = self.normalise_privileges(["USAGE"] if privileges is None else privileges, "warehouse",
+                                           "snowflake_warehouse_privileges")
         desired.extra["warehouse"] = name
         if wanted:
             desired.object_privileges[("warehouse", (name,))] = wanted
@@ -398,6 +398,7 @@ class SnowflakeAdapter(Adapter):
         return [("future", (schema, "TABLE")), ("future", (schema, "VIEW"))]
 
     def check_objects(self, desired, current):
+        Adapter.check_objects(self, desired, current)
         warehouse = desired.extra.get("warehouse")
         if warehouse and warehouse not in current.extra.get("warehouses", ()):
             raise GrantsError("snowflake_warehouse: warehouse %s does not exist (or the role %s cannot see it)"

@@ -401,11 +401,12 @@ def test_wire_shapes_match_googles_reference(gcloud):
 
 def run_in_process(params, check_mode=False):
     from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.bigquery import BigQueryAdapter
-    from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import run
+    from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import build_desired, run
     adapter = BigQueryAdapter(params=params)
     try:
+        desired = build_desired(params, adapter)
         adapter.connect()
-        return run(adapter, params, check_mode=check_mode)
+        return run(adapter, desired, check_mode=check_mode)
     finally:
         adapter.close()
 
