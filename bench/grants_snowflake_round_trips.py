@@ -32,10 +32,10 @@ def model_with(tables):
 
 
 def params(m):
-    return {"warehouse": "snowflake", "snowflake_account": "testaccount", "login_host": "127.0.0.1",
+    return {"warehouse": "snowflake", "account": "testaccount", "login_host": "127.0.0.1",
             "login_port": m.port, "snowflake_protocol": "http", "login_user": "ADMIN", "login_password": "admin-pw",
             "login_db": "RUDDER_DB", "connect_timeout": 10, "principal": "PROFILES_TEST_USER",
-            "principal_password": "pw", "snowflake_role": "PROFILES_ROLE", "snowflake_warehouse": "RUDDER_WAREHOUSE",
+            "principal_password": "pw", "role": "PROFILES_ROLE", "snowflake_warehouse": "RUDDER_WAREHOUSE",
             "output_schema": {"name": "RS_PROFILES"}, "input_schemas": [{"name": "EVENTSSCHEMA"}],
             "mode": "append", "state": "present"}
 
@@ -50,7 +50,7 @@ def main():
             adapter = registry.adapter_for(params(m))
             adapter.connect()
             start = time.time()
-            result = model.run(adapter, params(m), False)
+            result = model.run(adapter, model.build_desired(params(m), adapter), False)
             adapter.close()
             row = (n, run, result["read_round_trips"], len(result["queries"]), time.time() - start)
             print("| %d | %s | %d | %d | %.2f |" % row)

@@ -234,6 +234,10 @@ def role_specs(registry):
             if doc.get(field):
                 spec[field] = doc[field]
         specs[ROLE_PREFIX + name] = spec
+        for alias in entry["aliases"]:
+            specs[ROLE_PREFIX + alias] = dict(spec, description=[
+                "Alias of O(%s%s), as the module's C(%s) is of C(%s); used when that is unset."
+                % (ROLE_PREFIX, name, alias, name)])
     return specs
 
 
@@ -244,8 +248,11 @@ def render_role_specs(registry):
 
 def render_role_task(registry):
     lines = ['    warehouse: "{{ %swarehouse }}"\n' % ROLE_PREFIX]
-    for name in ["principal_type"] + list(options_table(registry)):
-        lines.append('    %s: "{{ %s%s | default(omit) }}"\n' % (name, ROLE_PREFIX, name))
+    lines.append('    principal_type: "{{ %sprincipal_type | default(omit) }}"\n' % ROLE_PREFIX)
+    for name, (entry, dummy) in options_table(registry).items():
+        # The variables of the option's aliases (former names) still work, the option's own first.
+        chain = "".join(" | default(%s%s)" % (ROLE_PREFIX, alias) for alias in entry["aliases"])
+        lines.append('    %s: "{{ %s%s%s | default(omit) }}"\n' % (name, ROLE_PREFIX, name, chain))
     return "".join(lines)
 
 

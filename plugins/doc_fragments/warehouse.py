@@ -34,7 +34,7 @@ options:
       - 'V(databricks): V(user), V(service_principal), V(group).'
       - 'V(user): C(CREATE ROLE ... LOGIN); an existing role without LOGIN is given LOGIN, since pb logs
         in as it (postgres); C(CREATE USER), with C(PASSWORD DISABLE) when no password is given (redshift);
-        C(CREATE USER ... DEFAULT_ROLE), with O(snowflake_role) granted to it; grants go to the role (snowflake);
+        C(CREATE USER ... DEFAULT_ROLE), with O(role) granted to it; grants go to the role (snowflake);
         a Databricks user, named by e-mail (Databricks identities are never created by this module) (databricks)'
       - 'V(role): C(CREATE ROLE) without login, to be granted to users (postgres); an RBAC role (C(CREATE
         ROLE)); grants go C(TO ROLE) (redshift); the role itself (grants go C(TO ROLE)); no user is managed
@@ -56,31 +56,30 @@ options:
       - Seconds to wait for the warehouse endpoint before failing.
     type: int
     default: 10
+  access_token:
+    description:
+      - Personal access token of the admin that grants, named as in profiles_siteconfig. Mutually exclusive
+        with O(client_id)/O(client_secret).
+      - Used by V(databricks) only.
+      - Falls back to E(DATABRICKS_TOKEN).
+    type: str
+    aliases:
+      - databricks_token
+  account:
+    description:
+      - Snowflake account identifier (C(orgname-accountname) or the account locator), as pb's siteconfig
+        C(account).
+      - Used by V(snowflake) only.
+      - Falls back to E(SNOWFLAKE_ACCOUNT).
+      - Required (after the environment fallback).
+    type: str
+    aliases:
+      - snowflake_account
   bigquery_api_endpoint:
     description:
       - BigQuery API endpoint (client_options C(api_endpoint)), for private or regional endpoints. When
         unset, the library's default (C(https://bigquery.googleapis.com)).
       - Used by V(bigquery) only.
-    type: str
-  bigquery_credentials:
-    description:
-      - The administrator's service-account key as JSON text or a dict (for example from ansible-vault).
-        Never shown in output. Mutually exclusive with O(bigquery_credentials_file).
-      - Used by V(bigquery) only.
-    type: raw
-  bigquery_credentials_file:
-    description:
-      - Service-account JSON key file of the administrator that grants (on the host that runs the module).
-        Without it and O(bigquery_credentials), application default credentials are used (E(GOOGLE_APPLICATION_CREDENTIALS),
-        gcloud, the metadata server).
-      - Used by V(bigquery) only.
-    type: path
-  bigquery_project:
-    description:
-      - Google Cloud project ID whose IAM policy and datasets are managed (pb's C(project_id)). Defaults
-        to the credentials' project.
-      - Used by V(bigquery) only.
-      - Falls back to E(GOOGLE_CLOUD_PROJECT).
     type: str
   bigquery_resource_manager_endpoint:
     description:
@@ -88,40 +87,49 @@ options:
         default (C(https://cloudresourcemanager.googleapis.com)).
       - Used by V(bigquery) only.
     type: str
-  databricks_catalog:
+  catalog:
     description:
       - Unity Catalog catalog holding the output and input schemas (the siteconfig's C(catalog)). It must
         exist; it is never created.
       - Used by V(databricks) only.
       - Required (after the environment fallback).
     type: str
-  databricks_client_id:
+    aliases:
+      - databricks_catalog
+  client_id:
     description:
-      - 'OAuth machine-to-machine: client id (application id) of the admin service principal; databricks-sdk
-        fetches a token from the workspace''s OIDC endpoints.'
+      - 'OAuth machine-to-machine: client id (application id) of the admin service principal, named as
+        in profiles_siteconfig; databricks-sdk fetches a token from the workspace''s OIDC endpoints.'
       - Used by V(databricks) only.
       - Falls back to E(DATABRICKS_CLIENT_ID).
     type: str
-  databricks_client_secret:
+    aliases:
+      - databricks_client_id
+  client_secret:
     description:
-      - 'OAuth machine-to-machine: the client secret of O(databricks_client_id).'
+      - 'OAuth machine-to-machine: the client secret of O(client_id), named as in profiles_siteconfig.'
       - Used by V(databricks) only.
       - Falls back to E(DATABRICKS_CLIENT_SECRET).
     type: str
-  databricks_host:
+    aliases:
+      - databricks_client_secret
+  credentials:
     description:
-      - Databricks workspace URL, for example C(https://adb-1234567890123456.7.azuredatabricks.net); without
-        a scheme, C(https://) is assumed (the siteconfig's C(host) can be given as is).
-      - Used by V(databricks) only.
-      - Falls back to E(DATABRICKS_HOST).
-      - Required (after the environment fallback).
-    type: str
-  databricks_token:
+      - The administrator's service-account key as JSON text or a dict (for example from ansible-vault),
+        named as in profiles_siteconfig. Never shown in output. Mutually exclusive with O(credentials_path).
+      - Used by V(bigquery) only.
+    type: raw
+    aliases:
+      - bigquery_credentials
+  credentials_path:
     description:
-      - Personal access token of the admin that grants. Mutually exclusive with O(databricks_client_id)/O(databricks_client_secret).
-      - Used by V(databricks) only.
-      - Falls back to E(DATABRICKS_TOKEN).
-    type: str
+      - Service-account JSON key file of the administrator that grants (on the host that runs the module),
+        named as in profiles_siteconfig. Without it and O(credentials), application default credentials
+        are used (E(GOOGLE_APPLICATION_CREDENTIALS), gcloud, the metadata server).
+      - Used by V(bigquery) only.
+    type: path
+    aliases:
+      - bigquery_credentials_file
   login_db:
     description:
       - Database to connect to; database-level grants apply to it.
@@ -134,13 +142,17 @@ options:
   login_host:
     description:
       - Host name or address of the endpoint. When unset, the warehouse's default (libpq's local socket
-        for postgres and redshift).
-      - Used by V(postgres), V(redshift), V(snowflake) only.
+        for postgres and redshift, C(<account>.snowflakecomputing.com) for snowflake). On V(databricks),
+        the workspace URL, for example C(https://adb-1234567890123456.7.azuredatabricks.net), required
+        there; without a scheme, C(https://) is assumed (the siteconfig's C(host) can be given as is).
+      - Used by V(postgres), V(redshift), V(snowflake), V(databricks) only.
       - Falls back to E(PGHOST) (postgres, redshift).
       - Falls back to E(SNOWFLAKE_HOST) (snowflake).
+      - Falls back to E(DATABRICKS_HOST) (databricks).
     type: str
     aliases:
       - host
+      - databricks_host
   login_password:
     description:
       - Password of O(login_user).
@@ -165,14 +177,39 @@ options:
       - Falls back to E(PGUSER) (postgres, redshift).
       - Falls back to E(SNOWFLAKE_USER) (snowflake).
     type: str
-  snowflake_account:
+  private_key:
     description:
-      - Snowflake account identifier (C(orgname-accountname) or the account locator, as in pb's siteconfig
-        C(account)).
+      - 'Key pair authentication of O(login_user): the PEM private key content (PKCS#8, encrypted or not),
+        named as in profiles_siteconfig.'
       - Used by V(snowflake) only.
-      - Falls back to E(SNOWFLAKE_ACCOUNT).
-      - Required (after the environment fallback).
     type: str
+    aliases:
+      - snowflake_private_key
+  private_key_passphrase:
+    description:
+      - Passphrase of an encrypted O(private_key) or O(private_key_path), named as in profiles_siteconfig.
+      - Used by V(snowflake) only.
+      - Falls back to E(SNOWFLAKE_PRIVATE_KEY_PASSPHRASE).
+    type: str
+    aliases:
+      - snowflake_private_key_passphrase
+  private_key_path:
+    description:
+      - 'Key pair authentication of O(login_user): a PEM private key file, named as in profiles_siteconfig.'
+      - Used by V(snowflake) only.
+      - Falls back to E(SNOWFLAKE_PRIVATE_KEY_PATH).
+    type: path
+    aliases:
+      - snowflake_private_key_path
+  project_id:
+    description:
+      - Google Cloud project ID whose IAM policy and datasets are managed (pb's C(project_id)). Defaults
+        to the credentials' project.
+      - Used by V(bigquery) only.
+      - Falls back to E(GOOGLE_CLOUD_PROJECT).
+    type: str
+    aliases:
+      - bigquery_project
   snowflake_admin_role:
     description:
       - Role the statements run as. It needs CREATE ROLE, CREATE USER and MANAGE GRANTS (C(SECURITYADMIN)
@@ -187,23 +224,6 @@ options:
       - OAuth access token of O(login_user) (authenticator C(oauth)).
       - Used by V(snowflake) only.
     type: str
-  snowflake_private_key:
-    description:
-      - 'Key pair authentication of O(login_user): the PEM private key content (PKCS#8, encrypted or not).'
-      - Used by V(snowflake) only.
-    type: str
-  snowflake_private_key_passphrase:
-    description:
-      - Passphrase of an encrypted O(snowflake_private_key) or O(snowflake_private_key_path).
-      - Used by V(snowflake) only.
-      - Falls back to E(SNOWFLAKE_PRIVATE_KEY_PASSPHRASE).
-    type: str
-  snowflake_private_key_path:
-    description:
-      - 'Key pair authentication of O(login_user): a PEM private key file.'
-      - Used by V(snowflake) only.
-      - Falls back to E(SNOWFLAKE_PRIVATE_KEY_PATH).
-    type: path
   snowflake_protocol:
     description:
       - Protocol to the endpoint; V(http) only for a local test server.
@@ -250,13 +270,15 @@ options:
     choices:
       - dataset
       - project
-  snowflake_role:
+  role:
     description:
       - The role every grant goes to (pb's siteconfig C(role)). Created when missing; with O(principal_type=user)
         it is granted to the principal user and set as its C(DEFAULT_ROLE). Required with O(principal_type=user);
         with O(principal_type=role) the principal is the role.
       - Used by V(snowflake) only.
     type: str
+    aliases:
+      - snowflake_role
   snowflake_warehouse:
     description:
       - Compute warehouse the role may use (pb's siteconfig C(warehouse)); it must exist.

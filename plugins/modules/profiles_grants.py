@@ -31,6 +31,13 @@ description:
     are no transactions there; a run that fails half way is completed by the next one.
   - Each warehouse is one adapter; O(warehouse) lists them. Connection options differ per
     warehouse (each option says which warehouses use it); an option of another warehouse is an error.
+  - Option names - the admin's endpoint and identity are O(login_host), O(login_port), O(login_user),
+    O(login_password) and O(login_db), as in community.postgresql; every other setting has the name
+    rudderstack.profiles.profiles_siteconfig gives it (O(account), O(private_key_path), O(role),
+    O(project_id), O(credentials_path), O(catalog), O(access_token), O(client_id)...). The former
+    names (C(snowflake_account), C(snowflake_private_key_path), C(snowflake_role), C(bigquery_project),
+    C(bigquery_credentials_file), C(databricks_host), C(databricks_token), C(databricks_catalog)...)
+    remain aliases.
 extends_documentation_fragment:
   - rudderstack.profiles.warehouse
   - ansible.builtin.action_common_attributes
@@ -163,7 +170,7 @@ options:
       - Privileges on the connected database (O(login_db)).
       - Default for V(postgres) is C(CONNECT) and C(TEMPORARY) (what pb needs); for V(redshift)
         none. An empty list leaves database privileges unmanaged.
-      - On V(databricks), privileges on the catalog O(databricks_catalog); default C(USE CATALOG).
+      - On V(databricks), privileges on the catalog O(catalog); default C(USE CATALOG).
     type: list
     elements: str
   languages:
@@ -197,7 +204,7 @@ notes:
   - On Redshift, state is read from C(pg_user), C(pg_namespace), C(pg_class) and the
     C(svv_*_privileges) views, which show explicit grants.
   - On Snowflake, unquoted names fold to upper case and must be valid unquoted identifiers; a name
-    in double quotes keeps its case. Every grant goes to O(snowflake_role), which is granted to the
+    in double quotes keeps its case. Every grant goes to O(role), which is granted to the
     principal user last. Snowflake DDL is not transactional - each statement commits by itself - so
     the statements are ordered such that a run stopped midway leaves a state the next run completes
     (see docs/snowflake.md in the collection). State is read with SHOW commands, a number of round
@@ -241,15 +248,15 @@ EXAMPLES = r"""
 - name: Snowflake, the setup guide's role, user, schema and warehouse grants
   rudderstack.profiles.profiles_grants:
     warehouse: snowflake
-    snowflake_account: myorg-myaccount
+    account: myorg-myaccount
     login_user: ADMIN
-    snowflake_private_key_path: ~/.ssh/snowflake_admin.p8
-    snowflake_private_key_passphrase: "{{ snowflake_key_passphrase }}"
+    private_key_path: ~/.ssh/snowflake_admin.p8
+    private_key_passphrase: "{{ snowflake_key_passphrase }}"
     snowflake_admin_role: ACCOUNTADMIN
     login_db: YOUR_RUDDERSTACK_DB
     principal: PROFILES_TEST_USER
     principal_password: "{{ profiles_user_password }}"
-    snowflake_role: PROFILES_ROLE
+    role: PROFILES_ROLE
     snowflake_warehouse: RUDDER_WAREHOUSE
     output_schema:
       name: RS_PROFILES
@@ -279,8 +286,8 @@ EXAMPLES = r"""
 - name: BigQuery - jobUser on the project, Data Editor on the output dataset, Data Viewer on the inputs
   rudderstack.profiles.profiles_grants:
     warehouse: bigquery
-    bigquery_project: my-gcp-project
-    bigquery_credentials: "{{ lookup('file', 'grants-admin-key.json') }}"   # JSON text, vaulted
+    project_id: my-gcp-project
+    credentials: "{{ lookup('file', 'grants-admin-key.json') }}"   # JSON text, vaulted
     principal: rudderstack@my-gcp-project.iam.gserviceaccount.com
     output_schema:
       name: rs_profiles
@@ -292,9 +299,9 @@ EXAMPLES = r"""
 - name: Databricks Unity Catalog, personal access token of an admin, for a user
   rudderstack.profiles.profiles_grants:
     warehouse: databricks
-    databricks_host: https://adb-1234567890123456.7.azuredatabricks.net
-    databricks_token: "{{ databricks_admin_token }}"
-    databricks_catalog: main
+    login_host: https://adb-1234567890123456.7.azuredatabricks.net
+    access_token: "{{ databricks_admin_token }}"
+    catalog: main
     connect_timeout: 30
     principal: rudderstack@example.com
     output_schema:
@@ -305,10 +312,10 @@ EXAMPLES = r"""
 - name: Databricks, OAuth machine-to-machine, for a service principal named by display name
   rudderstack.profiles.profiles_grants:
     warehouse: databricks
-    databricks_host: adb-1234567890123456.7.azuredatabricks.net
-    databricks_client_id: "{{ databricks_admin_client_id }}"
-    databricks_client_secret: "{{ databricks_admin_client_secret }}"
-    databricks_catalog: main
+    login_host: adb-1234567890123456.7.azuredatabricks.net
+    client_id: "{{ databricks_admin_client_id }}"
+    client_secret: "{{ databricks_admin_client_secret }}"
+    catalog: main
     principal: rudderstack-profiles
     principal_type: service_principal
     output_schema:

@@ -23,8 +23,8 @@ def fixture(name):
 
 
 def adapter(**params):
-    values = {"databricks_catalog": "main", "databricks_host": "adb-1.azuredatabricks.net",
-              "databricks_token": "dapi-x"}
+    values = {"catalog": "main", "login_host": "adb-1.azuredatabricks.net",
+              "access_token": "dapi-x"}
     values.update(params)
     return DatabricksAdapter(params=values)
 
@@ -85,8 +85,8 @@ def test_names_fold_to_lower_case_and_three_level_names_are_refused():
         with pytest.raises(GrantsError, match="output_schema.name") as err:
             a.validate_identifier(bad, "output_schema.name")
         assert word in str(err.value)
-    with pytest.raises(GrantsError, match="databricks_catalog"):
-        adapter(databricks_catalog="main.x").catalog_name()
+    with pytest.raises(GrantsError, match="^catalog: 'main.x' is not a valid Unity Catalog name"):
+        adapter(catalog="main.x").catalog_name()
 
 
 def test_all_privileges_never_adds_manage_and_exclusive_removes_only_extras():
@@ -147,20 +147,20 @@ def test_auth_choice_and_errors(monkeypatch):
     kind, kwargs = adapter(connect_timeout=7).auth()
     assert kind == "pat" and kwargs["token"] == "dapi-x" and kwargs["host"] == "https://adb-1.azuredatabricks.net"
     assert kwargs["http_timeout_seconds"] == kwargs["retry_timeout_seconds"] == 7
-    kind, kwargs = adapter(databricks_token=None, databricks_client_id="cid", databricks_client_secret="s").auth()
+    kind, kwargs = adapter(access_token=None, client_id="cid", client_secret="s").auth()
     assert kind == "oauth-m2m" and kwargs["client_id"] == "cid" and "token" not in kwargs
     with pytest.raises(GrantsError, match="mutually exclusive"):
-        adapter(databricks_client_id="cid", databricks_client_secret="s").auth()
-    with pytest.raises(GrantsError, match="databricks_client_secret is required"):
-        adapter(databricks_token=None, databricks_client_id="cid").auth()
+        adapter(client_id="cid", client_secret="s").auth()
+    with pytest.raises(GrantsError, match="client_secret is required"):
+        adapter(access_token=None, client_id="cid").auth()
     with pytest.raises(GrantsError, match="needs credentials"):
-        adapter(databricks_token=None).auth()
+        adapter(access_token=None).auth()
     # An explicit option wins over another method's environment variable.
     monkeypatch.setenv("DATABRICKS_TOKEN", "dapi-env")
-    kind, dummy = adapter(databricks_token=None, databricks_client_id="cid", databricks_client_secret="s").auth()
+    kind, dummy = adapter(access_token=None, client_id="cid", client_secret="s").auth()
     assert kind == "oauth-m2m"
     monkeypatch.setenv("DATABRICKS_HOST", "http://127.0.0.1:9/")
-    assert adapter(databricks_host=None).auth()[1]["host"] == "http://127.0.0.1:9"
+    assert adapter(login_host=None).auth()[1]["host"] == "http://127.0.0.1:9"
 
 
 @pytest.mark.parametrize("name, call", [

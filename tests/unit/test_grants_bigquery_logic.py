@@ -107,12 +107,12 @@ def test_edit_bindings_keeps_everything_else_exactly():
 def test_malformed_keys_fail_without_echoing_them():
     secret = '{"type": "service_account", "private_key": "-----BEGIN PRIVATE KEY-----\\nMIIEv'
     with pytest.raises(GrantsError) as err:
-        bq.parse_key(secret, "bigquery_credentials")
+        bq.parse_key(secret, "credentials")
     assert "MIIEv" not in str(err.value) and "not a JSON key" in str(err.value)
     with pytest.raises(GrantsError, match="lacks private_key, token_uri"):
-        bq.parse_key({"type": "service_account", "client_email": SA}, "bigquery_credentials")
+        bq.parse_key({"type": "service_account", "client_email": SA}, "credentials")
     with pytest.raises(GrantsError, match='with a "type"'):
-        bq.parse_key("[1, 2]", "bigquery_credentials")
+        bq.parse_key("[1, 2]", "credentials")
     assert bq.parse_key('{"type": "authorized_user"}', "x") == {"type": "authorized_user"}
 
 

@@ -24,7 +24,7 @@ def test_argument_spec_is_the_union_of_the_adapters(with_toy):
     # Catalogue order, the toy last.
     assert spec["warehouse"]["choices"][-1] == "toy"
     assert registry.ADAPTERS["toy"] is ToyAdapter
-    assert spec["account"] == {"type": "str"}
+    assert spec["tenant"] == {"type": "str"}
     assert spec["login_password"] == {"type": "str", "no_log": True}
     assert spec["toy_pools"] == {"type": "list", "elements": "str"}
     assert spec["connect_timeout"] == {"type": "int", "default": 10}
@@ -43,22 +43,23 @@ def test_docs_role_and_spec_agree(with_toy):
         assert doc["options"][name].get("choices") == entry.get("choices"), name
         assert doc["options"][name].get("default") == entry.get("default"), name
     assert "toy-connector>=1.2 (pip) for toy, on the host that runs the module" in doc["requirements"]
-    assert "Used by V(toy) only." in doc["options"]["account"]["description"]
-    assert "Falls back to E(TOY_ACCOUNT)." in doc["options"]["account"]["description"]
+    assert "Used by V(toy) only." in doc["options"]["tenant"]["description"]
+    assert "Falls back to E(TOY_TENANT)." in doc["options"]["tenant"]["description"]
     role = generate.role_specs(registry)
-    assert set(role) == set("warehouse_grants_" + n for n in set(spec) | {"principal_type"})
+    names = set(spec) | {"principal_type"} | set(a for entry in spec.values() for a in entry.get("aliases", ()))
+    assert set(role) == set("warehouse_grants_" + n for n in names)
     assert role["warehouse_grants_warehouse"]["required"] is True
     task = generate.render_role_task(registry)
-    assert '    account: "{{ warehouse_grants_account | default(omit) }}"\n' in task
+    assert '    tenant: "{{ warehouse_grants_tenant | default(omit) }}"\n' in task
 
 
 def test_an_option_of_another_warehouse_is_an_error(with_toy):
     with pytest.raises(GrantsError) as err:
-        registry.adapter_for({"warehouse": "postgres", "account": "xy123", "login_host": "h"})
-    assert str(err.value).startswith("account (toy only) does not apply to warehouse postgres; its options: ")
+        registry.adapter_for({"warehouse": "postgres", "tenant": "xy123", "login_host": "h"})
+    assert str(err.value).startswith("tenant (toy only) does not apply to warehouse postgres; its options: ")
     with pytest.raises(GrantsError, match=r"login_host \(postgres, redshift[a-z, ]* only\), sslmode "):
         registry.adapter_for({"warehouse": "toy", "login_host": "h", "sslmode": "require"})
-    assert isinstance(registry.adapter_for({"warehouse": "toy", "account": "a"}), ToyAdapter)
+    assert isinstance(registry.adapter_for({"warehouse": "toy", "tenant": "a"}), ToyAdapter)
 
 
 def test_same_name_declared_differently_is_refused(with_toy, monkeypatch):
@@ -68,14 +69,14 @@ def test_same_name_declared_differently_is_refused(with_toy, monkeypatch):
 
 
 def test_connection_params_fallbacks_defaults_and_required(monkeypatch):
-    monkeypatch.delenv("TOY_ACCOUNT", raising=False)
-    with pytest.raises(GrantsError, match="account is required for warehouse toy: set it or the "
-                                          "environment variable TOY_ACCOUNT"):
+    monkeypatch.delenv("TOY_TENANT", raising=False)
+    with pytest.raises(GrantsError, match="tenant is required for warehouse toy: set it or the "
+                                          "environment variable TOY_TENANT"):
         ToyAdapter.connection_params({})
-    monkeypatch.setenv("TOY_ACCOUNT", "from-env")
+    monkeypatch.setenv("TOY_TENANT", "from-env")
     assert ToyAdapter.connection_params({"retries": None}) == {
-        "account": "from-env", "login_password": None, "retries": 3}
-    assert ToyAdapter.connection_params({"account": "given", "retries": 0})["account"] == "given"
+        "tenant": "from-env", "login_password": None, "retries": 3}
+    assert ToyAdapter.connection_params({"tenant": "given", "retries": 0})["tenant"] == "given"
     assert ToyAdapter.connection_params({"retries": 0})["retries"] == 0
 
 

@@ -78,11 +78,11 @@ def test_append_never_revokes_exclusive_revokes_extras_absent_revokes_managed():
             Grant("default", ("admin", "ev"), "SELECT")]
     assert plan(desired(), current(["a"], held=held)).to_revoke == []
     p = plan(desired(mode="exclusive"), current(["a"], held=held))
-    assert [grants.describe(g) for g in p.to_revoke] == ['CREATE ON SCHEMA "ev"', 'DELETE ON TABLE "ev"."a"']
+    assert [PG.describe(g) for g in p.to_revoke] == ['CREATE ON SCHEMA "ev"', 'DELETE ON TABLE "ev"."a"']
     assert texts(PG.render(p, desired(mode="exclusive"), current(["a"], held=held))) == [
         'REVOKE CREATE ON SCHEMA "ev" FROM "p"', 'REVOKE DELETE ON TABLE "ev"."a" FROM "p"']
     p = plan(desired(state="absent"), current(["a"], held=held))
-    assert [grants.describe(g) for g in p.to_revoke] == [
+    assert [PG.describe(g) for g in p.to_revoke] == [
         'USAGE ON SCHEMA "ev"', 'SELECT ON TABLE "ev"."a"', 'SELECT ON FUTURE TABLES OF "admin" IN SCHEMA "ev"']
     assert not p.create_principal and not p.create_schemas
 
@@ -129,7 +129,7 @@ def test_passwords_are_parameters_and_masked():
     weird = desired(principal="50%_off", principal_password="x", update_password="always")
     assert PG.set_password(weird).template == 'ALTER ROLE "50%%_off" WITH PASSWORD %s'
     assert PG.set_password(weird).params == ("SCRAM-SHA-256$verifier-of:50%_off",)
-    diff = grants.diff_result(d, plan(d, c), False)
+    diff = grants.diff_result(d, plan(d, c), False, PG.describe, PG.KIND_ORDER)
     assert "it's" not in str(diff) and "absent" in diff["before"]
 
 
@@ -161,11 +161,11 @@ def test_bad_options_name_the_option(params, message):
 def test_missing_objects_fail_before_any_write():
     c = current(tables=["a"])
     with pytest.raises(grants.GrantsError, match=r'input_schemas\[1\].name: schema "nope" does not exist'):
-        grants.check_objects(desired(input_schemas=[{"name": "ev"}, {"name": "nope"}]), c)
+        PG.check_objects(desired(input_schemas=[{"name": "ev"}, {"name": "nope"}]), c)
     with pytest.raises(grants.GrantsError, match=r'table "ev"."b" does not exist'):
-        grants.check_objects(desired(input_schemas=[{"name": "ev", "tables": ["b"]}]), c)
+        PG.check_objects(desired(input_schemas=[{"name": "ev", "tables": ["b"]}]), c)
     with pytest.raises(grants.GrantsError, match="future_tables_owners"):
-        grants.check_objects(desired(future_tables_owners=["loader"]), c)
+        PG.check_objects(desired(future_tables_owners=["loader"]), c)
 
 
 def test_empty_privilege_lists_mean_none():
@@ -232,12 +232,15 @@ class _ProbingAdapter(PostgresAdapter):
 def test_run_probes_the_password_only_when_it_may_be_set():
     adapter = _ProbingAdapter(True)
     base = dict(principal="p", input_schemas=[], database_privileges=[], languages=[])
-    assert grants.run(adapter, dict(base, principal_password="pw"), check_mode=True)["plan"]["set_password"] is False
+
+    def run(**params):
+        return grants.run(adapter, grants.build_desired(dict(base, **params), adapter), check_mode=True)
+    assert run(principal_password="pw")["plan"]["set_password"] is False
     assert adapter.probed == []   # on_create: never probed
-    result = grants.run(adapter, dict(base, principal_password="pw", update_password="always"), check_mode=True)
+    result = run(principal_password="pw", update_password="always")
     assert adapter.probed == ["pw"] and result["plan"]["set_password"] is False and result["queries"] == []
     adapter.answer = False
-    result = grants.run(adapter, dict(base, principal_password="pw2", update_password="always"), check_mode=True)
+    result = run(principal_password="pw2", update_password="always")
     assert result["queries"] == ['ALTER ROLE "p" WITH PASSWORD \'********\'']
 
 
@@ -248,3 +251,44 @@ def test_only_a_refused_password_counts_as_a_mismatch():
     assert not password_refused('FATAL:  permission denied for database "analytics"')
     assert not password_refused('FATAL:  no pg_hba.conf entry for host "10.0.0.5", user "pb_ana"')
     assert not password_refused("timeout expired")
+
+
+def test_execute_builds_the_desired_state_once(monkeypatch):
+    """registry.execute validates the options into a Desired once, before connecting, and
+    model.run plans from that same Desired."""
+    from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import registry
+    built = []
+
+    def build_desired(params, adapter):
+        built.append(grants.build_desired(params, adapter))
+        return built[-1]
+
+    class Offline(_ProbingAdapter):
+        def __init__(self, params=None):
+            _ProbingAdapter.__init__(self, True)
+            self.params = params
+
+        def connect(self):
+            assert len(built) == 1   # every option checked before anything is sent
+
+        def read_current(self, desired):
+            assert desired is built[0]
+            return current()
+
+    monkeypatch.setattr(registry, "build_desired", build_desired)
+    monkeypatch.setattr(registry, "ADAPTERS", {"postgres": Offline})
+    result = registry.execute({"warehouse": "postgres", "principal": "p", "input_schemas": [{"name": "ev"}],
+                               "database_privileges": [], "languages": []}, check_mode=True)
+    assert len(built) == 1 and result["queries"] == [
+        'GRANT USAGE ON SCHEMA "ev" TO "p"',
+        'ALTER DEFAULT PRIVILEGES FOR USER "admin" IN SCHEMA "ev" GRANT SELECT ON TABLES TO "p"']
+
+
+def test_the_adapters_defaults_live_in_the_adapter():
+    """model.py is the warehouse-neutral data and planner: the hooks' defaults are Adapter's
+    methods, which call nothing back in model.py."""
+    from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import adapter
+    for name in ("validate_identifier", "normalise_privileges", "describe", "check_objects", "future_targets",
+                 "PRIVILEGE_ALIASES", "KIND_ORDER"):
+        assert not hasattr(grants, name), name
+        assert hasattr(adapter.Adapter, name) or hasattr(adapter, name), name

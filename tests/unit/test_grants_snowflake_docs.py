@@ -123,7 +123,7 @@ PARAMS = {"principal": "joesm", "output_schema": {"name": "rs_profiles"}, "input
 
 def test_read_current_from_documented_output():
     a = adapter(answers("ANALYST"))
-    desired = model.build_desired(dict(PARAMS, snowflake_role="analyst"), a)
+    desired = model.build_desired(dict(PARAMS, role="analyst"), a)
     current = a.read_current(desired)
     assert current.extra["role_exists"] is True       # ANALYST, one of five roles listed
     assert current.principal_exists is False and current.extra["user"] is None
@@ -138,7 +138,7 @@ def test_read_current_from_documented_output():
 @pytest.mark.parametrize("role", ["ROLE1", "ANALYS"])
 def test_a_role_is_found_by_its_exact_name(role):
     a = adapter(answers(role))
-    desired = model.build_desired(dict(PARAMS, snowflake_role=role), a)
+    desired = model.build_desired(dict(PARAMS, role=role), a)
     current = a.read_current(desired)
     assert current.extra["role_exists"] is False
     assert not any(s.startswith("SHOW GRANTS") or s.startswith("SHOW FUTURE") for s in a.conn.sent)

@@ -69,7 +69,7 @@ ANSWERS = [
     ('SHOW FUTURE GRANTS IN SCHEMA "RUDDER_DB"."RS_PROFILES"', None),
 ]
 
-PARAMS = {"principal": "profiles_test_user", "snowflake_role": "profiles_role",
+PARAMS = {"principal": "profiles_test_user", "role": "profiles_role",
           "output_schema": {"name": "rs_profiles"}, "input_schemas": [{"name": "eventsschema"}]}
 
 
@@ -136,7 +136,7 @@ def test_plan_and_statements_in_a_safe_order():
     a = adapter()
     desired = model.build_desired(dict(PARAMS), a)
     current = a.read_current(desired)
-    model.check_objects(desired, current, a)
+    a.check_objects(desired, current)
     plan = model.plan_grants(desired, current, a)
     statements = [s.text for s in a.render(plan, desired, current)]
     assert plan.actions == ['set DEFAULT_ROLE of user "PROFILES_TEST_USER" to "PROFILES_ROLE" (was PUBLIC)']
@@ -191,28 +191,28 @@ def test_key_loading_errors_name_the_option(tmp_path):
                             serialization.BestAvailableEncryption(b"pw")).decode()
     plain = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                               serialization.NoEncryption()).decode()
-    der = sf.load_private_key({"snowflake_private_key": enc, "snowflake_private_key_passphrase": "pw"},
-                              "snowflake_private_key")
+    der = sf.load_private_key({"private_key": enc, "private_key_passphrase": "pw"},
+                              "private_key")
     assert der[:1] == b"\x30"
-    with pytest.raises(model.GrantsError, match="^snowflake_private_key_passphrase: wrong passphrase"):
-        sf.load_private_key({"snowflake_private_key": enc, "snowflake_private_key_passphrase": "no"},
-                            "snowflake_private_key")
-    with pytest.raises(model.GrantsError, match="^snowflake_private_key: the private key is encrypted"):
-        sf.load_private_key({"snowflake_private_key": enc}, "snowflake_private_key")
-    with pytest.raises(model.GrantsError, match="^snowflake_private_key: the private key is not encrypted"):
-        sf.load_private_key({"snowflake_private_key": plain, "snowflake_private_key_passphrase": "x"},
-                            "snowflake_private_key")
-    with pytest.raises(model.GrantsError, match="^snowflake_private_key_path: cannot read"):
-        sf.load_private_key({"snowflake_private_key_path": str(tmp_path / "none")}, "snowflake_private_key_path")
-    with pytest.raises(model.GrantsError, match="^snowflake_private_key: not a PEM private key"):
-        sf.load_private_key({"snowflake_private_key": "hello"}, "snowflake_private_key")
+    with pytest.raises(model.GrantsError, match="^private_key_passphrase: wrong passphrase"):
+        sf.load_private_key({"private_key": enc, "private_key_passphrase": "no"},
+                            "private_key")
+    with pytest.raises(model.GrantsError, match="^private_key: the private key is encrypted"):
+        sf.load_private_key({"private_key": enc}, "private_key")
+    with pytest.raises(model.GrantsError, match="^private_key: the private key is not encrypted"):
+        sf.load_private_key({"private_key": plain, "private_key_passphrase": "x"},
+                            "private_key")
+    with pytest.raises(model.GrantsError, match="^private_key_path: cannot read"):
+        sf.load_private_key({"private_key_path": str(tmp_path / "none")}, "private_key_path")
+    with pytest.raises(model.GrantsError, match="^private_key: not a PEM private key"):
+        sf.load_private_key({"private_key": "hello"}, "private_key")
 
 
 def test_connection_options_conflicts():
-    base = {"snowflake_account": "a", "login_user": "u", "login_db": "d"}
+    base = {"account": "a", "login_user": "u", "login_db": "d"}
     with pytest.raises(model.GrantsError, match="exactly one of login_password"):
         sf.SnowflakeAdapter(params=dict(base, login_password="p", snowflake_oauth_token="t")).connect_kwargs()
-    with pytest.raises(model.GrantsError, match="^snowflake_account is required"):
+    with pytest.raises(model.GrantsError, match="^account is required"):
         sf.SnowflakeAdapter(params={"login_user": "u", "login_db": "d", "login_password": "p"}).connect_kwargs()
     kwargs = sf.SnowflakeAdapter(params=dict(base, login_password="p", connect_timeout=7)).connect_kwargs()
     assert kwargs["role"] == '"SECURITYADMIN"' and kwargs["login_timeout"] == 7 and kwargs["database"] == '"D"'

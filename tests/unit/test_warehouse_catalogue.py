@@ -232,10 +232,10 @@ def test_adding_a_warehouse_is_one_entry_one_adapter_one_builder(monkeypatch):
 
     # profiles_grants: the registry picks the adapter, the argument spec accepts the warehouse.
     assert registry.ADAPTERS["toy"] is ToyAdapter
-    assert isinstance(registry.adapter_for({"warehouse": "toy", "account": "a"}), ToyAdapter)
+    assert isinstance(registry.adapter_for({"warehouse": "toy", "tenant": "a"}), ToyAdapter)
     from ansible_collections.rudderstack.profiles.plugins.modules import profiles_grants
     spec = profiles_grants.argument_spec()
-    result = ArgumentSpecValidator(spec).validate({"warehouse": "toy", "principal": "p", "account": "a"})
+    result = ArgumentSpecValidator(spec).validate({"warehouse": "toy", "principal": "p", "tenant": "a"})
     assert result.error_messages == []
 
     # profiles_siteconfig: its argument spec accepts it, its builder builds the output.

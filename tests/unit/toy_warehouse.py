@@ -16,7 +16,7 @@ class ToyAdapter(Adapter):
     """grants/toy.py: the adapter."""
     NAME = "toy"
     CONNECTION_OPTIONS = {
-        "account": option("str", "Toy account.", env=["TOY_ACCOUNT"], required=True),
+        "tenant": option("str", "Toy tenant.", env=["TOY_TENANT"], required=True),
         "login_password": option("str", "Password of the toy admin.", no_log=True),
         "retries": option("int", "Retries.", default=3),
     }

@@ -28,8 +28,18 @@ __metaclass__ = type
 
 import os
 
-from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import (
-    KIND_ORDER, GrantsError, describe, normalise_privileges, validate_identifier)
+from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import GrantsError, quote_ident
+
+
+# Privilege names that mean another one, in every warehouse's options.
+PRIVILEGE_ALIASES = {"TEMP": "TEMPORARY", "ALL PRIVILEGES": "ALL"}
+
+# login_host is declared by several adapters and documented once: its description covers them all.
+LOGIN_HOST_DOC = (
+    "Host name or address of the endpoint. When unset, the warehouse's default (libpq's local socket for "
+    "postgres and redshift, C(<account>.snowflakecomputing.com) for snowflake). On V(databricks), the "
+    "workspace URL, for example C(https://adb-1234567890123456.7.azuredatabricks.net), required there; "
+    "without a scheme, C(https://) is assumed (the siteconfig's C(host) can be given as is).")
 
 
 def option(type, description, env=(), default=None, choices=None, no_log=None, aliases=(),
@@ -59,14 +69,36 @@ class Adapter:
     PRINCIPAL_TYPES_DOC = {}     # type -> what it creates on this warehouse (documentation)
     PASSWORDS = True             # principals of this warehouse can have a password
     PRIVILEGES = {}              # kind -> tuple of privilege names ALL expands to
-    KIND_ORDER = KIND_ORDER      # order of kinds in plans and statements
+    # Order of kinds in plans and statements; kinds not listed follow, alphabetically. These are
+    # the SQL warehouses' kinds: database (db,) | schema (schema,) | table (schema, table) |
+    # default (owner, schema) | language (lang,).
+    KIND_ORDER = ("database", "schema", "table", "default", "language")
     DEFAULT_DATABASE_PRIVILEGES = []
     DEFAULT_LANGUAGES = []
     MAX_IDENTIFIER_BYTES = 255
 
     def __init__(self, params=None):
-        self.params = params or {}
+        self.params = self.resolve_aliases(params or {})
         self.read_round_trips = 0
+
+    @classmethod
+    def options(cls):
+        """name -> option() of every option this adapter uses (connection and desired state)."""
+        return dict(cls.CONNECTION_OPTIONS, **cls.DESIRED_OPTIONS)
+
+    @classmethod
+    def resolve_aliases(cls, params):
+        """A copy of ``params`` where an option given only by one of its aliases (a former name,
+        kept working) is also under its name, as Ansible's argument spec does for the module:
+        so that callers of the plain Python (tests, benchmarks) may write either."""
+        resolved = dict(params)
+        for name, spec in cls.options().items():
+            if resolved.get(name) is None:
+                for alias in spec["aliases"]:
+                    if resolved.get(alias) is not None:
+                        resolved[name] = resolved[alias]
+                        break
+        return resolved
 
     # -- client and connection ---------------------------------------------------------------
     @classmethod
@@ -120,8 +152,20 @@ class Adapter:
     # -- names and vocabulary ----------------------------------------------------------------
     def validate_identifier(self, value, option):
         """Return the name as the warehouse stores it (after its case folding), or raise
-        GrantsError naming ``option`` if the warehouse cannot store it unchanged."""
-        return validate_identifier(value, option, self.MAX_IDENTIFIER_BYTES)
+        GrantsError naming ``option`` if the warehouse cannot store it unchanged. Default: a
+        non-empty string without NUL of at most MAX_IDENTIFIER_BYTES bytes, kept as given."""
+        if not isinstance(value, str):
+            raise GrantsError("%s: expected a name (string), got %r" % (option, value))
+        if value == "":
+            raise GrantsError("%s: a name must not be empty" % option)
+        if "\x00" in value:
+            raise GrantsError("%s: %r contains a NUL character, which no warehouse accepts in a name"
+                              % (option, value))
+        size = len(value.encode("utf-8"))
+        if size > self.MAX_IDENTIFIER_BYTES:
+            raise GrantsError("%s: %r is %d bytes long; this warehouse keeps at most %d bytes of a name "
+                              "and would silently truncate it" % (option, value, size, self.MAX_IDENTIFIER_BYTES))
+        return value
 
     def check_principal_name(self, name, option):
         """Reject names the warehouse reserves for principals (before anything is sent)."""
@@ -137,7 +181,18 @@ class Adapter:
         Default: upper-cased, aliases resolved, checked against ``PRIVILEGES[kind]``, ``ALL``
         kept (expanded later by ``all_privileges``). Override where privileges are not SQL
         keywords (IAM role names are case-sensitive, for example)."""
-        return normalise_privileges(values, self.PRIVILEGES[kind], option)
+        allowed = self.PRIVILEGES[kind]
+        result = set()
+        for value in values or []:
+            if not isinstance(value, str):
+                raise GrantsError("%s: expected privilege names, got %r" % (option, value))
+            name = " ".join(value.upper().split())
+            name = PRIVILEGE_ALIASES.get(name, name)
+            if name != "ALL" and name not in allowed:
+                raise GrantsError("%s: unknown privilege %r; accepted: %s"
+                                  % (option, value, ", ".join(["ALL"] + sorted(allowed))))
+            result.add(name)
+        return result
 
     def all_privileges(self, kind):
         """The privileges ALL stands for on ``kind``, as the warehouse reports them back."""
@@ -153,8 +208,20 @@ class Adapter:
         return result
 
     def describe(self, grant):
-        """One grant as a line of text for plans and diffs."""
-        return describe(grant)
+        """One grant as a line of text for plans and diffs, e.g. ``SELECT ON TABLE "s"."t"``."""
+        kind, target, privilege = grant
+        if kind == "database":
+            return "%s ON DATABASE %s" % (privilege, quote_ident(target[0]))
+        if kind == "schema":
+            return "%s ON SCHEMA %s" % (privilege, quote_ident(target[0]))
+        if kind == "table":
+            return "%s ON TABLE %s.%s" % (privilege, quote_ident(target[0]), quote_ident(target[1]))
+        if kind == "default":
+            return "%s ON FUTURE TABLES OF %s IN SCHEMA %s" % (
+                privilege, quote_ident(target[0]), quote_ident(target[1]))
+        if kind == "language":
+            return "%s ON LANGUAGE %s" % (privilege, quote_ident(target[0]))
+        return "%s ON %s %s" % (privilege, kind.upper(), ".".join(quote_ident(part) for part in target))
 
     # -- desired state and plan hooks --------------------------------------------------------
     def extend_desired(self, desired, params):
@@ -168,7 +235,28 @@ class Adapter:
         return [("default", (owner, schema)) for owner in owners if owner != desired.principal]
 
     def check_objects(self, desired, current):
-        """Fail before any write on this warehouse's named objects that do not exist."""
+        """Fail fast, before any write, on named objects that do not exist and will not be
+        created. Default: the input schemas, listed tables, languages and future_tables_owners;
+        an adapter with objects of its own checks them after calling this."""
+        for name, option in desired.required_schemas:
+            if name not in current.schemas:
+                raise GrantsError("%s: schema %s does not exist in database %s (input schemas are never "
+                                  "created; for the output schema set output_schema.create)"
+                                  % (option, quote_ident(name), quote_ident(current.database)))
+        for rule in desired.table_rules:
+            for table in rule.tables or ():
+                if rule.schema in current.schemas and table not in current.tables.get(rule.schema, {}):
+                    raise GrantsError("%s: table %s.%s does not exist"
+                                      % (desired.options.get(("table", (rule.schema, table)), "tables"),
+                                         quote_ident(rule.schema), quote_ident(table)))
+        for language in desired.languages:
+            if language not in current.languages:
+                raise GrantsError("languages: language %s does not exist in database %s"
+                                  % (quote_ident(language), quote_ident(current.database)))
+        for owner in desired.future_tables_owners or ():
+            if owner not in current.roles:
+                raise GrantsError("future_tables_owners: %s is not an existing user or role"
+                                  % quote_ident(owner))
 
     def plan_actions(self, desired, current, plan):
         """Append to ``plan.actions`` the changes besides grants this warehouse needs (text)."""

@@ -262,17 +262,19 @@ class BigQueryAdapter(Adapter):
     DEFAULT_LANGUAGES = []
     MAX_IDENTIFIER_BYTES = 1024
     CONNECTION_OPTIONS = {
-        "bigquery_project": option(
+        "project_id": option(
             "str", "Google Cloud project ID whose IAM policy and datasets are managed (pb's "
-            "C(project_id)). Defaults to the credentials' project.", env=("GOOGLE_CLOUD_PROJECT",)),
-        "bigquery_credentials_file": option(
+            "C(project_id)). Defaults to the credentials' project.", env=("GOOGLE_CLOUD_PROJECT",),
+            aliases=["bigquery_project"]),
+        "credentials_path": option(
             "path", "Service-account JSON key file of the administrator that grants (on the host "
-            "that runs the module). Without it and O(bigquery_credentials), application default "
-            "credentials are used (E(GOOGLE_APPLICATION_CREDENTIALS), gcloud, the metadata server)."),
-        "bigquery_credentials": option(
+            "that runs the module), named as in profiles_siteconfig. Without it and O(credentials), application default "
+            "credentials are used (E(GOOGLE_APPLICATION_CREDENTIALS), gcloud, the metadata server).",
+            aliases=["bigquery_credentials_file"]),
+        "credentials": option(
             "raw", "The administrator's service-account key as JSON text or a dict (for example "
-            "from ansible-vault). Never shown in output. Mutually exclusive with "
-            "O(bigquery_credentials_file).", no_log=True),
+            "from ansible-vault), named as in profiles_siteconfig. Never shown in output. Mutually exclusive with "
+            "O(credentials_path).", no_log=True, aliases=["bigquery_credentials"]),
         "bigquery_api_endpoint": option(
             "str", "BigQuery API endpoint (client_options C(api_endpoint)), for private or "
             "regional endpoints. When unset, the library's default (C(https://bigquery.googleapis.com))."),
@@ -403,38 +405,38 @@ class BigQueryAdapter(Adapter):
                               % (" ".join(warehouses.get(self.NAME).packages), error.strip().splitlines()[-1]))
         params = self.connection_params(self.params)
         self.timeout = self.params.get("connect_timeout") or 10
-        if params["bigquery_credentials_file"] and params["bigquery_credentials"]:
-            raise GrantsError("bigquery_credentials_file and bigquery_credentials are mutually exclusive")
+        if params["credentials_path"] and params["credentials"]:
+            raise GrantsError("credentials_path and credentials are mutually exclusive")
         project = None
         try:
-            if params["bigquery_credentials_file"]:
-                path = os.path.expanduser(params["bigquery_credentials_file"])
+            if params["credentials_path"]:
+                path = os.path.expanduser(params["credentials_path"])
                 try:
                     with open(path) as f:
                         text = f.read()
                 except (IOError, OSError) as exc:
-                    raise GrantsError("bigquery_credentials_file: cannot read %s: %s" % (path, exc.strerror))
-                source = "bigquery_credentials_file"
+                    raise GrantsError("credentials_path: cannot read %s: %s" % (path, exc.strerror))
+                source = "credentials_path"
                 self.credentials, project = load_key(parse_key(text, "%s (%s)" % (source, path)), source)
-            elif params["bigquery_credentials"]:
-                source = "bigquery_credentials"
-                self.credentials, project = load_key(parse_key(params["bigquery_credentials"], source), source)
+            elif params["credentials"]:
+                source = "credentials"
+                self.credentials, project = load_key(parse_key(params["credentials"], source), source)
             else:
                 source = "application default credentials"
                 self.credentials, project = google_auth.default(scopes=SCOPES)
         except auth_exceptions.DefaultCredentialsError as exc:
-            raise GrantsError("no usable Google credentials: set bigquery_credentials_file or "
-                              "bigquery_credentials, or configure application default credentials "
+            raise GrantsError("no usable Google credentials: set credentials_path or "
+                              "credentials, or configure application default credentials "
                               "(%s)" % _first_line(exc))
         except ValueError as exc:   # google-auth: a key it cannot load (bad private key...)
             raise GrantsError("%s: the key cannot be loaded: %s" % (source, _first_line(exc)))
-        self.project = params["bigquery_project"] or project
+        self.project = params["project_id"] or project
         if not self.project:
-            raise GrantsError("bigquery_project is required for warehouse bigquery: set it, the "
+            raise GrantsError("project_id is required for warehouse bigquery: set it, the "
                               "environment variable GOOGLE_CLOUD_PROJECT, or use credentials that "
                               "name a project")
         if not PROJECT_ID.match(self.project):
-            raise GrantsError("bigquery_project: %r is not a valid project ID" % self.project)
+            raise GrantsError("project_id: %r is not a valid project ID" % self.project)
         self.login = getattr(self.credentials, "service_account_email", None) or source
         self.endpoints = {
             "bigquery": params["bigquery_api_endpoint"] or "https://bigquery.googleapis.com",

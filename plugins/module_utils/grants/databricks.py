@@ -44,9 +44,9 @@ try:
 except ImportError:  # Python 2: never reached (databricks-sdk needs Python 3)
     from urllib import quote
 
-from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.adapter import Adapter, option
+from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.adapter import LOGIN_HOST_DOC, Adapter, option
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import (
-    Current, Grant, GrantsError, Statement, normalise_privileges)
+    Current, Grant, GrantsError, Statement)
 
 _SDK = {}
 
@@ -142,23 +142,23 @@ def normalise_host(host):
 class DatabricksAdapter(Adapter):
     NAME = "databricks"
     CONNECTION_OPTIONS = {
-        "databricks_host": option(
-            "str", "Databricks workspace URL, for example C(https://adb-1234567890123456.7.azuredatabricks.net); "
-            "without a scheme, C(https://) is assumed (the siteconfig's C(host) can be given as is).",
-            env=["DATABRICKS_HOST"], required=True),
-        "databricks_token": option(
-            "str", "Personal access token of the admin that grants. Mutually exclusive with "
-            "O(databricks_client_id)/O(databricks_client_secret).", env=["DATABRICKS_TOKEN"], no_log=True),
-        "databricks_client_id": option(
-            "str", "OAuth machine-to-machine: client id (application id) of the admin service principal; "
+        "login_host": option("str", LOGIN_HOST_DOC, env=["DATABRICKS_HOST"], required=True,
+                             aliases=["host", "databricks_host"]),
+        "access_token": option(
+            "str", "Personal access token of the admin that grants, named as in profiles_siteconfig. Mutually exclusive with "
+            "O(client_id)/O(client_secret).", env=["DATABRICKS_TOKEN"], no_log=True,
+            aliases=["databricks_token"]),
+        "client_id": option(
+            "str", "OAuth machine-to-machine: client id (application id) of the admin service principal, named as in "
+            "profiles_siteconfig; "
             "databricks-sdk fetches a token from the workspace's OIDC endpoints.",
-            env=["DATABRICKS_CLIENT_ID"]),
-        "databricks_client_secret": option(
-            "str", "OAuth machine-to-machine: the client secret of O(databricks_client_id).",
-            env=["DATABRICKS_CLIENT_SECRET"], no_log=True),
-        "databricks_catalog": option(
+            env=["DATABRICKS_CLIENT_ID"], aliases=["databricks_client_id"]),
+        "client_secret": option(
+            "str", "OAuth machine-to-machine: the client secret of O(client_id), named as in profiles_siteconfig.",
+            env=["DATABRICKS_CLIENT_SECRET"], no_log=True, aliases=["databricks_client_secret"]),
+        "catalog": option(
             "str", "Unity Catalog catalog holding the output and input schemas (the siteconfig's "
-            "C(catalog)). It must exist; it is never created.", required=True),
+            "C(catalog)). It must exist; it is never created.", required=True, aliases=["databricks_catalog"]),
     }
     PRINCIPAL_TYPES = ("user", "service_principal", "group")
     PRINCIPAL_TYPES_DOC = {
@@ -169,7 +169,7 @@ class DatabricksAdapter(Adapter):
     }
     PASSWORDS = False
     # "database" is how the planner names the top of the connection: on Unity Catalog it is the
-    # catalog (database_privileges are privileges on databricks_catalog).
+    # catalog (database_privileges are privileges on the catalog the option catalog names).
     PRIVILEGES = {
         "database": CATALOG_PRIVILEGES,
         "catalog": CATALOG_PRIVILEGES,
@@ -197,19 +197,19 @@ class DatabricksAdapter(Adapter):
     def auth(self):
         """(auth_type, Config keyword arguments) from the options; raises GrantsError."""
         params = self.connection_params(self.params)
-        explicit_pat = self.params.get("databricks_token") is not None
+        explicit_pat = self.params.get("access_token") is not None
         explicit_m2m = any(self.params.get(n) is not None
-                           for n in ("databricks_client_id", "databricks_client_secret"))
-        token = params["databricks_token"]
-        client_id, secret = params["databricks_client_id"], params["databricks_client_secret"]
+                           for n in ("client_id", "client_secret"))
+        token = params["access_token"]
+        client_id, secret = params["client_id"], params["client_secret"]
         if explicit_pat and explicit_m2m:
-            raise GrantsError("databricks_token and databricks_client_id/databricks_client_secret are "
-                              "mutually exclusive: give a personal access token or OAuth M2M credentials")
+            raise GrantsError("access_token and client_id/client_secret are mutually exclusive: give a "
+                              "personal access token or OAuth M2M credentials")
         use_pat = token and (explicit_pat or not explicit_m2m)
         if explicit_m2m or (not use_pat and (client_id or secret)):
             use_pat = False
         timeout = int(self.params.get("connect_timeout") or 10)
-        common = {"host": normalise_host(params["databricks_host"]),
+        common = {"host": normalise_host(params["login_host"]),
                   "http_timeout_seconds": timeout, "retry_timeout_seconds": timeout}
         if use_pat:
             self._secrets = [token]
@@ -218,13 +218,13 @@ class DatabricksAdapter(Adapter):
             self._secrets = [secret]
             return "oauth-m2m", dict(common, auth_type="oauth-m2m", client_id=client_id, client_secret=secret)
         if client_id or secret:
-            missing = "databricks_client_secret" if client_id else "databricks_client_id"
+            missing = "client_secret" if client_id else "client_id"
             raise GrantsError("%s is required with %s for OAuth machine-to-machine authentication (or the "
                               "environment variable %s)" % (
-                                  missing, "databricks_client_id" if client_id else "databricks_client_secret",
+                                  missing, "client_id" if client_id else "client_secret",
                                   "DATABRICKS_CLIENT_SECRET" if client_id else "DATABRICKS_CLIENT_ID"))
-        raise GrantsError("warehouse databricks needs credentials: databricks_token (personal access token) "
-                          "or databricks_client_id and databricks_client_secret (OAuth M2M), or the "
+        raise GrantsError("warehouse databricks needs credentials: access_token (personal access token) "
+                          "or client_id and client_secret (OAuth M2M), or the "
                           "environment variables DATABRICKS_TOKEN / DATABRICKS_CLIENT_ID and "
                           "DATABRICKS_CLIENT_SECRET")
 
@@ -245,9 +245,9 @@ class DatabricksAdapter(Adapter):
             # the host (or the network between).
             refused = any(w in str(exc) for w in ("Invalid access token", "401", "403", "invalid_client",
                                                   "Unauthorized", "Forbidden"))
-            hint = ("check databricks_token (or databricks_client_id and databricks_client_secret)" if refused
-                    else "check databricks_host, and that the workspace accepts connections from this host")
-            raise GrantsError("cannot connect to the Databricks workspace at %s (databricks_host; %s, "
+            hint = ("check access_token (or client_id and client_secret)" if refused
+                    else "check login_host, and that the workspace accepts connections from this host")
+            raise GrantsError("cannot connect to the Databricks workspace at %s (login_host; %s, "
                               "connect_timeout %ss): %s; %s"
                               % (kwargs["host"], auth_type, kwargs["http_timeout_seconds"], exc, hint))
         self.login_user = me.get("userName") or me.get("displayName")
@@ -284,7 +284,7 @@ class DatabricksAdapter(Adapter):
         if "." in value:
             raise GrantsError(
                 "%s: %r is not a valid Unity Catalog name: the three-level name catalog.schema.table is "
-                "built from databricks_catalog, the schema name and the table name, so give only one level "
+                "built from the option catalog, the schema name and the table name, so give only one level "
                 "here" % (option, value))
         bad = [c for c in value if c in FORBIDDEN or ord(c) < 0x20 or ord(c) == 0x7f]
         if bad:
@@ -296,8 +296,8 @@ class DatabricksAdapter(Adapter):
         """Either spelling, REST (``USE_SCHEMA``) or SQL (``USE SCHEMA``), as the SQL one; the
         generic USAGE (the module's default for input schemas) is USE SCHEMA on a schema and USE
         CATALOG on the catalog. Then the common checks (aliases, allow-list, ALL kept)."""
-        return normalise_privileges([self.canonical_privilege(kind, v) for v in values or []],
-                                    self.PRIVILEGES[kind], option)
+        return Adapter.normalise_privileges(self, [self.canonical_privilege(kind, v) for v in values or []],
+                                            kind, option)
 
     @staticmethod
     def canonical_privilege(kind, name):
@@ -316,10 +316,10 @@ class DatabricksAdapter(Adapter):
         return "%s ON %s %s" % (privilege, kind.upper(), self.full_name(kind, target))
 
     def catalog_name(self):
-        """databricks_catalog, validated (once)."""
+        """catalog, validated (once)."""
         if self.catalog is None:
             self.catalog = self.validate_identifier(
-                self.connection_params(self.params)["databricks_catalog"], "databricks_catalog")
+                self.connection_params(self.params)["catalog"], "catalog")
         return self.catalog
 
     def full_name(self, kind, target):
@@ -396,7 +396,7 @@ class DatabricksAdapter(Adapter):
         current = Current(self.login_user, self.catalog, principal_exists=True)
         catalog = self._call("GET", "%s/catalogs/%s" % (API, quote(self.catalog, safe="")), missing_ok=True)
         if catalog is None:
-            raise GrantsError("databricks_catalog: catalog %s does not exist in the metastore of this workspace "
+            raise GrantsError("catalog: catalog %s does not exist in the metastore of this workspace "
                               "(catalogs are never created by this module)" % self.catalog)
         current.owners[("catalog", (self.catalog,))] = catalog.get("owner")
         for name in desired.schemas:

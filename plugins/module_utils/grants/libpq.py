@@ -10,7 +10,7 @@ __metaclass__ = type
 import os
 import traceback
 
-from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.adapter import option
+from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.adapter import LOGIN_HOST_DOC, option
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import GrantsError
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.sql import SqlAdapter
 
@@ -45,8 +45,7 @@ CONNECT_HINTS = (
 SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 
 LIBPQ_OPTIONS = {
-    "login_host": option("str", "Host name or address of the endpoint. When unset, the warehouse's "
-                         "default (libpq's local socket for postgres and redshift).", env=["PGHOST"], aliases=["host"]),
+    "login_host": option("str", LOGIN_HOST_DOC, env=["PGHOST"], aliases=["host"]),
     "login_port": option("int", "Port of the endpoint. When unset, the warehouse's default port.",
                          env=["PGPORT"], aliases=["port"]),
     "login_user": option("str", "The administrative user that runs the statements (creates users, "

@@ -3,12 +3,14 @@
 # Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
 """Warehouse-neutral model and planner for profiles_grants.
 
-Flow: options -> ``build_desired`` (validated, normalised ``Desired``) -> the adapter reads
-``Current`` in a fixed number of round trips -> ``plan_grants`` (to_grant / to_revoke /
-unchanged) -> the adapter renders statements -> the adapter applies them.
+Flow: options -> ``build_desired`` (validated, normalised ``Desired``; once per run, by
+registry.execute) -> ``run``: the adapter reads ``Current`` in a fixed number of round trips and
+checks that the named objects exist -> ``plan_grants`` (to_grant / to_revoke / unchanged) -> the
+adapter renders statements -> the adapter applies them.
 
 Nothing here imports Ansible or a client library, and nothing here names a warehouse: what
-differs per warehouse is asked of the adapter (see adapter.py for the interface).
+differs per warehouse is asked of the adapter, and the adapter's defaults (names, privileges,
+descriptions, object checks) live in its base class (adapter.py), not here.
 """
 from __future__ import absolute_import, division, print_function
 
@@ -26,11 +28,6 @@ Grant = namedtuple("Grant", "kind target privilege")
 # (SQL and its bound parameters, or an API call).
 Statement = namedtuple("Statement", "text template params")
 
-# Statements and plans list kinds in this order; kinds not listed follow, alphabetically.
-KIND_ORDER = ("database", "schema", "table", "default", "language")
-PRIVILEGE_ALIASES = {"TEMP": "TEMPORARY", "ALL PRIVILEGES": "ALL"}
-
-
 class GrantsError(Exception):
     """Bad input or a failed warehouse operation, with a message for the user."""
 
@@ -47,22 +44,6 @@ MAX_ATTEMPTS = 3
 def quote_ident(name):
     """Quote an identifier the way psycopg2.sql.Identifier does: always, doubling quotes."""
     return '"' + name.replace('"', '""') + '"'
-
-
-def validate_identifier(value, option, max_bytes=63):
-    """Return ``value`` if the warehouse can store it unchanged; raise GrantsError naming ``option``."""
-    if not isinstance(value, str):
-        raise GrantsError("%s: expected a name (string), got %r" % (option, value))
-    if value == "":
-        raise GrantsError("%s: a name must not be empty" % option)
-    if "\x00" in value:
-        raise GrantsError("%s: %r contains a NUL character, which no warehouse accepts in a name"
-                          % (option, value))
-    size = len(value.encode("utf-8"))
-    if size > max_bytes:
-        raise GrantsError("%s: %r is %d bytes long; this warehouse keeps at most %d bytes of a name "
-                          "and would silently truncate it" % (option, value, size, max_bytes))
-    return value
 
 
 class TableRule(namedtuple("TableRule", "schema tables privileges")):
@@ -145,27 +126,13 @@ def kind_rank(kind, order):
     return (order.index(kind), "") if kind in order else (len(order), kind)
 
 
-def sort_grants(grants, order=KIND_ORDER):
+def sort_grants(grants, order):
     return sorted(grants, key=lambda g: (kind_rank(g.kind, order), g.target, g.privilege))
-
-
-def normalise_privileges(values, allowed, option):
-    """Upper-case, resolve aliases, check against the adapter's allow-list; keeps 'ALL'."""
-    result = set()
-    for value in values or []:
-        if not isinstance(value, str):
-            raise GrantsError("%s: expected privilege names, got %r" % (option, value))
-        name = " ".join(value.upper().split())
-        name = PRIVILEGE_ALIASES.get(name, name)
-        if name != "ALL" and name not in allowed:
-            raise GrantsError("%s: unknown privilege %r; accepted: %s"
-                              % (option, value, ", ".join(["ALL"] + sorted(allowed))))
-        result.add(name)
-    return result
 
 
 def build_desired(params, adapter):
     """Validate module options (a plain dict) against ``adapter`` and return a ``Desired``."""
+    params = adapter.resolve_aliases(params)
     ident = adapter.validate_identifier
     principal = adapter.check_principal_name(ident(params.get("principal"), "principal"), "principal")
     desired = Desired(principal, params.get("principal_type") or adapter.PRINCIPAL_TYPES[0],
@@ -281,31 +248,6 @@ def expand(desired, current, adapter):
     return want, scope
 
 
-def check_objects(desired, current, adapter=None):
-    """Fail fast, before any write, on named objects that do not exist and will not be created."""
-    for name, option in desired.required_schemas:
-        if name not in current.schemas:
-            raise GrantsError("%s: schema %s does not exist in database %s (input schemas are never "
-                              "created; for the output schema set output_schema.create)"
-                              % (option, quote_ident(name), quote_ident(current.database)))
-    for rule in desired.table_rules:
-        for table in rule.tables or ():
-            if rule.schema in current.schemas and table not in current.tables.get(rule.schema, {}):
-                raise GrantsError("%s: table %s.%s does not exist"
-                                  % (desired.options.get(("table", (rule.schema, table)), "tables"),
-                                     quote_ident(rule.schema), quote_ident(table)))
-    for language in desired.languages:
-        if language not in current.languages:
-            raise GrantsError("languages: language %s does not exist in database %s"
-                              % (quote_ident(language), quote_ident(current.database)))
-    for owner in desired.future_tables_owners or ():
-        if owner not in current.roles:
-            raise GrantsError("future_tables_owners: %s is not an existing user or role"
-                              % quote_ident(owner))
-    if adapter is not None:
-        adapter.check_objects(desired, current)
-
-
 def plan_grants(desired, current, adapter):
     """Compare desired with current and return a Plan. Never touches ownership: privileges on
     objects the principal owns count as held and are never revoked."""
@@ -345,24 +287,7 @@ def plan_grants(desired, current, adapter):
     return plan
 
 
-def describe(grant):
-    """One grant as a line of text, e.g. ``SELECT ON TABLE "s"."t"``."""
-    kind, target, privilege = grant
-    if kind == "database":
-        return "%s ON DATABASE %s" % (privilege, quote_ident(target[0]))
-    if kind == "schema":
-        return "%s ON SCHEMA %s" % (privilege, quote_ident(target[0]))
-    if kind == "table":
-        return "%s ON TABLE %s.%s" % (privilege, quote_ident(target[0]), quote_ident(target[1]))
-    if kind == "default":
-        return "%s ON FUTURE TABLES OF %s IN SCHEMA %s" % (
-            privilege, quote_ident(target[0]), quote_ident(target[1]))
-    if kind == "language":
-        return "%s ON LANGUAGE %s" % (privilege, quote_ident(target[0]))
-    return "%s ON %s %s" % (privilege, kind.upper(), ".".join(quote_ident(part) for part in target))
-
-
-def plan_result(plan, describe=describe):
+def plan_result(plan, describe):
     return {
         "create_principal": plan.create_principal,
         "set_login": plan.set_login,
@@ -375,7 +300,7 @@ def plan_result(plan, describe=describe):
     }
 
 
-def diff_result(desired, plan, current_principal_exists, describe=describe, order=KIND_ORDER):
+def diff_result(desired, plan, current_principal_exists, describe, order):
     """before/after text of the principal's managed privileges (no secrets)."""
     before = set(plan.unchanged) | set(plan.to_revoke)
     after = (set(plan.unchanged) | set(plan.to_grant)) - set(plan.to_revoke)
@@ -389,13 +314,13 @@ def diff_result(desired, plan, current_principal_exists, describe=describe, orde
     return {"before": text(before, current_principal_exists), "after": text(after, after_exists)}
 
 
-def run(adapter, params, check_mode):
-    """The whole flow for one module run; returns the result dict (raises GrantsError).
+def run(adapter, desired, check_mode):
+    """The whole flow for one module run, from the ``desired`` state that build_desired made of
+    the options (once per run); returns the result dict (raises GrantsError).
 
     When another run changes the same objects at the same time (both saw the principal
     missing and both create it, say), the loser's transaction is rolled back; it then reads the
     state again and applies what is still missing, up to MAX_ATTEMPTS times."""
-    desired = build_desired(params, adapter)
     attempt = 0
     while True:
         attempt += 1
@@ -403,7 +328,7 @@ def run(adapter, params, check_mode):
         if current.principal_exists and desired.password is not None and desired.update_password == "always":
             current.password_matches = _client_step(adapter, "checking the principal's password",
                                                     adapter.password_matches, desired)
-        check_objects(desired, current, adapter)
+        adapter.check_objects(desired, current)
         principal_existed = current.principal_exists
         plan = plan_grants(desired, current, adapter)
         statements = _client_step(adapter, "preparing the statements", adapter.render, plan, desired, current)

@@ -47,18 +47,20 @@ def _spec(entry):
 def adapter_options(kind):
     """name -> (merged option entry, [warehouses using it]) for ``kind`` CONNECTION_OPTIONS or
     DESIRED_OPTIONS, across the adapters in registry order. Two adapters may share an option
-    name only with the same argument-spec fields."""
+    name only with the same argument-spec fields; its aliases are those of all of them (an
+    adapter's former name of a shared option, such as databricks_host for login_host)."""
     table = {}
     for name, cls in ADAPTERS.items():
         for opt, entry in getattr(cls, kind).items():
             if opt in table:
                 first = table[opt][0]
-                if _spec(first) != _spec(entry):
+                if dict(_spec(first), aliases=None) != dict(_spec(entry), aliases=None):
                     raise GrantsError("option %s: %s declares it differently from %s"
                                       % (opt, name, table[opt][1][0]))
+                first["aliases"] += [a for a in entry["aliases"] if a not in first["aliases"]]
                 table[opt][1].append(name)
             else:
-                table[opt] = (entry, [name])
+                table[opt] = (dict(entry, aliases=list(entry["aliases"])), [name])
     return dict(sorted(table.items()))
 
 
@@ -81,15 +83,31 @@ def argument_spec():
     return spec
 
 
+def _alias_users():
+    """alias -> [warehouses whose option it names], in registry order."""
+    users = {}
+    for warehouse, cls in ADAPTERS.items():
+        for entry in cls.options().values():
+            for alias in entry["aliases"]:
+                users.setdefault(alias, []).append(warehouse)
+    return users
+
+
 def adapter_for(params):
     """The adapter for ``params["warehouse"]``, after checking that no option of another
-    warehouse was set."""
+    warehouse was set. An option is reported by the name the user wrote: Ansible keeps an alias
+    given in the module's parameters beside the option's name, and a plain dict may hold only it."""
     cls = ADAPTERS[params["warehouse"]]
-    own = set(cls.CONNECTION_OPTIONS) | set(cls.DESIRED_OPTIONS)
+    own = set(cls.options())
+    own_aliases = set(a for entry in cls.options().values() for a in entry["aliases"])
+    alias_users = _alias_users()
     foreign = []
     for kind in ("CONNECTION_OPTIONS", "DESIRED_OPTIONS"):
-        for name, (dummy, users) in adapter_options(kind).items():
-            if name not in own and params.get(name) is not None:
+        for name, (entry, users) in adapter_options(kind).items():
+            written = [a for a in entry["aliases"] if a not in own_aliases and params.get(a) is not None]
+            for alias in written:
+                foreign.append("%s (%s only)" % (alias, ", ".join(alias_users[alias])))
+            if name not in own and params.get(name) is not None and not written:
                 foreign.append("%s (%s only)" % (name, ", ".join(users)))
     if foreign:
         raise GrantsError("%s do%s not apply to warehouse %s; its options: %s"
@@ -104,8 +122,8 @@ def execute(params, check_mode):
     raises GrantsError (the module's only failure besides a missing client library)."""
     adapter = adapter_for(params)
     try:
-        build_desired(params, adapter)
+        desired = build_desired(params, adapter)
         adapter.connect()
-        return run(adapter, params, check_mode)
+        return run(adapter, desired, check_mode)
     finally:
         adapter.close()

@@ -16,7 +16,7 @@ What RudderStack's setup guide runs, made idempotent::
     GRANT SELECT ON ALL|FUTURE TABLES|VIEWS IN SCHEMA DB.EVENTSSCHEMA TO ROLE PROFILES_ROLE;
 
 Privileges in Snowflake go to roles: the principal is the user pb logs in as (created with
-DEFAULT_ROLE, the role granted to it) and every grant goes to ``snowflake_role``; with
+DEFAULT_ROLE, the role granted to it) and every grant goes to ``role``; with
 ``principal_type: role`` the principal is the role itself and no user is managed.
 
 State is read with SHOW commands, parsed by column NAME (Snowflake adds columns over time):
@@ -39,9 +39,9 @@ __metaclass__ = type
 import re
 import traceback
 
-from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.adapter import Adapter, option
+from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.adapter import LOGIN_HOST_DOC, Adapter, option
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import (
-    Current, Grant, GrantsError, Statement, kind_rank, normalise_privileges, quote_ident)
+    Current, Grant, GrantsError, Statement, kind_rank, quote_ident)
 
 SNOWFLAKE_IMPORT_ERROR = None
 try:
@@ -89,13 +89,11 @@ VOCABULARY = {
 ADMIN_ROLE = "SECURITYADMIN"
 
 SNOWFLAKE_OPTIONS = {
-    "snowflake_account": option(
-        "str", "Snowflake account identifier (C(orgname-accountname) or the account locator, as in "
-        "pb's siteconfig C(account)).", env=["SNOWFLAKE_ACCOUNT"], required=True),
-    "login_host": option(
-        "str", "Host name or address of the endpoint. When unset, the warehouse's default "
-        "(C(<account>.snowflakecomputing.com) for Snowflake).", env=["SNOWFLAKE_HOST"],
-        aliases=["host"]),
+    "account": option(
+        "str", "Snowflake account identifier (C(orgname-accountname) or the account locator), as "
+        "pb's siteconfig C(account).", env=["SNOWFLAKE_ACCOUNT"], required=True,
+        aliases=["snowflake_account"]),
+    "login_host": option("str", LOGIN_HOST_DOC, env=["SNOWFLAKE_HOST"], aliases=["host"]),
     "login_port": option(
         "int", "Port of the endpoint. When unset, the warehouse's default port.",
         env=["SNOWFLAKE_PORT"], aliases=["port"]),
@@ -115,24 +113,26 @@ SNOWFLAKE_OPTIONS = {
         "(C(SECURITYADMIN) has them) and, to create the output schema, CREATE SCHEMA on "
         "O(login_db) (or create the schema beforehand and set O(output_schema.create=false)).",
         env=["SNOWFLAKE_ROLE"], default=ADMIN_ROLE),
-    "snowflake_private_key": option(
+    "private_key": option(
         "str", "Key pair authentication of O(login_user): the PEM private key content "
-        "(PKCS#8, encrypted or not).", no_log=True),
-    "snowflake_private_key_path": option(
-        "path", "Key pair authentication of O(login_user): a PEM private key file.",
-        env=["SNOWFLAKE_PRIVATE_KEY_PATH"]),
-    "snowflake_private_key_passphrase": option(
-        "str", "Passphrase of an encrypted O(snowflake_private_key) or O(snowflake_private_key_path).",
-        env=["SNOWFLAKE_PRIVATE_KEY_PASSPHRASE"], no_log=True),
+        "(PKCS#8, encrypted or not), named as in profiles_siteconfig.", no_log=True,
+        aliases=["snowflake_private_key"]),
+    "private_key_path": option(
+        "path", "Key pair authentication of O(login_user): a PEM private key file, named as in profiles_siteconfig.",
+        env=["SNOWFLAKE_PRIVATE_KEY_PATH"], aliases=["snowflake_private_key_path"]),
+    "private_key_passphrase": option(
+        "str", "Passphrase of an encrypted O(private_key) or O(private_key_path), named as in profiles_siteconfig.",
+        env=["SNOWFLAKE_PRIVATE_KEY_PASSPHRASE"], no_log=True, aliases=["snowflake_private_key_passphrase"]),
     "snowflake_oauth_token": option(
         "str", "OAuth access token of O(login_user) (authenticator C(oauth)).", no_log=True),
 }
 
 SNOWFLAKE_DESIRED = {
-    "snowflake_role": option(
+    "role": option(
         "str", "The role every grant goes to (pb's siteconfig C(role)). Created when missing; with "
         "O(principal_type=user) it is granted to the principal user and set as its C(DEFAULT_ROLE). "
-        "Required with O(principal_type=user); with O(principal_type=role) the principal is the role."),
+        "Required with O(principal_type=user); with O(principal_type=role) the principal is the role.",
+        aliases=["snowflake_role"]),
     "snowflake_warehouse": option(
         "str", "Compute warehouse the role may use (pb's siteconfig C(warehouse)); it must exist."),
     "snowflake_warehouse_privileges": option(
@@ -224,7 +224,7 @@ class SnowflakeAdapter(Adapter):
     DESIRED_OPTIONS = SNOWFLAKE_DESIRED
     PRINCIPAL_TYPES = ("user", "role")
     PRINCIPAL_TYPES_DOC = {
-        "user": "C(CREATE USER ... DEFAULT_ROLE), with O(snowflake_role) granted to it; grants go "
+        "user": "C(CREATE USER ... DEFAULT_ROLE), with O(role) granted to it; grants go "
                 "to the role",
         "role": "the role itself (grants go C(TO ROLE)); no user is managed",
     }
@@ -255,7 +255,7 @@ class SnowflakeAdapter(Adapter):
         p = self.connection_params(self.params)
         timeout = self.params.get("connect_timeout") or 10
         kwargs = {
-            "account": p["snowflake_account"], "user": p["login_user"], "role": p["snowflake_admin_role"],
+            "account": p["account"], "user": p["login_user"], "role": p["snowflake_admin_role"],
             "database": p["login_db"], "login_timeout": timeout, "connect_timeout": timeout,
             "application": "rudderstack_profiles", "client_session_keep_alive": False,
             # No async queries are left running: always log out on close (and no FutureWarning).
@@ -270,16 +270,16 @@ class SnowflakeAdapter(Adapter):
         if not p["login_user"]:
             raise GrantsError("login_user is required for warehouse snowflake: set it or the "
                               "environment variable SNOWFLAKE_USER")
-        methods = [name for name in ("login_password", "snowflake_private_key", "snowflake_private_key_path",
+        methods = [name for name in ("login_password", "private_key", "private_key_path",
                                      "snowflake_oauth_token") if p[name]]
         if len(methods) != 1:
-            raise GrantsError("warehouse snowflake: give exactly one of login_password, snowflake_private_key, "
-                              "snowflake_private_key_path or snowflake_oauth_token (got %s)"
+            raise GrantsError("warehouse snowflake: give exactly one of login_password, private_key, "
+                              "private_key_path or snowflake_oauth_token (got %s)"
                               % (", ".join(methods) or "none"))
-        if p["snowflake_private_key_passphrase"] and methods[0] not in (
-                "snowflake_private_key", "snowflake_private_key_path"):
-            raise GrantsError("snowflake_private_key_passphrase applies only with snowflake_private_key "
-                              "or snowflake_private_key_path")
+        if p["private_key_passphrase"] and methods[0] not in (
+                "private_key", "private_key_path"):
+            raise GrantsError("private_key_passphrase applies only with private_key "
+                              "or private_key_path")
         method = methods[0]
         if method == "login_password":
             kwargs["password"] = p["login_password"]
@@ -303,7 +303,7 @@ class SnowflakeAdapter(Adapter):
             if kwargs.get("host"):
                 where += " at %s://%s:%s" % (kwargs.get("protocol", "https"), kwargs["host"],
                                              kwargs.get("port", 443))
-            raise GrantsError("cannot connect to Snowflake %s as %s with role %s (snowflake_account, "
+            raise GrantsError("cannot connect to Snowflake %s as %s with role %s (account, "
                               "login_host, login_user; connect_timeout %ss): %s"
                               % (where, kwargs["user"], kwargs["role"], kwargs["login_timeout"],
                                  _message(exc)))
@@ -365,17 +365,17 @@ class SnowflakeAdapter(Adapter):
 
     # -- desired state hooks -----------------------------------------------------------------------
     def extend_desired(self, desired, params):
-        role = params.get("snowflake_role")
+        role = params.get("role")
         if desired.principal_type == "role":
-            if role is not None and parse_identifier(role, "snowflake_role") != desired.principal:
-                raise GrantsError("snowflake_role: with principal_type role the principal is the role; "
-                                  "omit snowflake_role or set it to the principal")
+            if role is not None and parse_identifier(role, "role") != desired.principal:
+                raise GrantsError("role: with principal_type role the principal is the role; "
+                                  "omit role or set it to the principal")
             self.role = desired.principal
         else:
             if role is None:
-                raise GrantsError("snowflake_role is required for warehouse snowflake with principal_type "
+                raise GrantsError("role is required for warehouse snowflake with principal_type "
                                   "user: the role the grants go to (granted to the user, its DEFAULT_ROLE)")
-            self.role = self.check_principal_name(parse_identifier(role, "snowflake_role"), "snowflake_role")
+            self.role = self.check_principal_name(parse_identifier(role, "role"), "role")
         desired.extra["role"] = self.role
         if desired.future_tables_owners:
             raise GrantsError("future_tables_owners: does not apply to Snowflake, whose future grants "
@@ -387,8 +387,8 @@ class SnowflakeAdapter(Adapter):
                 raise GrantsError("snowflake_warehouse_privileges: needs snowflake_warehouse")
             return
         name = parse_identifier(warehouse, "snowflake_warehouse")
-        wanted = normalise_privileges(["USAGE"] if privileges is None else privileges,
-                                      VOCABULARY["warehouse"], "snowflake_warehouse_privileges")
+        wanted = self.normalise_privileges(["USAGE"] if privileges is None else privileges, "warehouse",
+                                           "snowflake_warehouse_privileges")
         desired.extra["warehouse"] = name
         if wanted:
             desired.object_privileges[("warehouse", (name,))] = wanted
@@ -397,6 +397,7 @@ class SnowflakeAdapter(Adapter):
         return [("future", (schema, "TABLE")), ("future", (schema, "VIEW"))]
 
     def check_objects(self, desired, current):
+        Adapter.check_objects(self, desired, current)
         warehouse = desired.extra.get("warehouse")
         if warehouse and warehouse not in current.extra.get("warehouses", ()):
             raise GrantsError("snowflake_warehouse: warehouse %s does not exist (or the role %s cannot see it)"
@@ -669,7 +670,7 @@ def load_private_key(params, option):
     if serialization is None:
         raise GrantsError("%s: key pair authentication needs the Python package cryptography "
                           "(a dependency of snowflake-connector-python)" % option)
-    if option == "snowflake_private_key_path":
+    if option == "private_key_path":
         try:
             with open(params[option], "rb") as f:
                 data = f.read()
@@ -677,19 +678,19 @@ def load_private_key(params, option):
             raise GrantsError("%s: cannot read %s: %s" % (option, params[option], exc.strerror or exc))
     else:
         data = params[option].encode("utf-8")
-    passphrase = params.get("snowflake_private_key_passphrase")
+    passphrase = params.get("private_key_passphrase")
     passphrase = passphrase.encode("utf-8") if passphrase else None
     try:
         key = serialization.load_pem_private_key(data, password=passphrase)
     except TypeError as exc:
         if "encrypted" in str(exc).lower() and passphrase is None:
-            raise GrantsError("%s: the private key is encrypted; set snowflake_private_key_passphrase" % option)
-        raise GrantsError("%s: the private key is not encrypted; remove snowflake_private_key_passphrase" % option)
+            raise GrantsError("%s: the private key is encrypted; set private_key_passphrase" % option)
+        raise GrantsError("%s: the private key is not encrypted; remove private_key_passphrase" % option)
     except ValueError as exc:
         text = str(exc)
         if passphrase is not None and ("decrypt" in text.lower() or "password" in text.lower()
                                        or "bad" in text.lower()):
-            raise GrantsError("snowflake_private_key_passphrase: wrong passphrase for the key of %s" % option)
+            raise GrantsError("private_key_passphrase: wrong passphrase for the key of %s" % option)
         raise GrantsError("%s: not a PEM private key (expected -----BEGIN PRIVATE KEY----- or "
                           "-----BEGIN ENCRYPTED PRIVATE KEY-----): %s" % (option, text.splitlines()[0] if text else "unreadable"))
     except Exception as exc:  # cryptography raises UnsupportedAlgorithm and others

@@ -54,8 +54,8 @@ def gcloud(tmp_path):
 
 
 def args(model, **extra):
-    result = {"warehouse": "bigquery", "bigquery_project": PROJECT,
-              "bigquery_credentials_file": model.keyfile,
+    result = {"warehouse": "bigquery", "project_id": PROJECT,
+              "credentials_path": model.keyfile,
               "bigquery_api_endpoint": model.url, "bigquery_resource_manager_endpoint": model.url,
               "connect_timeout": 5, "principal": PB_SA,
               "output_schema": {"name": "rs_profiles"}, "input_schemas": [{"name": "website_eventstream"}],
@@ -134,7 +134,7 @@ def test_first_run_grants_rerun_sends_no_write(ansible, gcloud):
 def test_check_mode_reads_only(ansible, gcloud):
     # Application default credentials: GOOGLE_APPLICATION_CREDENTIALS, project from the key.
     task = args(gcloud)
-    del task["bigquery_credentials_file"], task["bigquery_project"]
+    del task["credentials_path"], task["project_id"]
     result = ansible.module("profiles_grants", task, check=True, diff=True,
                             extra_env={"GOOGLE_APPLICATION_CREDENTIALS": gcloud.keyfile})
     assert not result.get("failed"), result
@@ -198,8 +198,8 @@ def test_exclusive_removes_only_the_principals_extras(ansible, gcloud):
     before_policy = copy.deepcopy(gcloud.policies[PROJECT]["bindings"])
     # The key as a no_log value read with lookup('file'): JSON text, so Ansible masks only that
     # text and not, say, the project ID inside the queries.
-    task = args(gcloud, mode="exclusive", bigquery_credentials="{{ lookup('file', '%s') }}" % gcloud.keyfile,
-                bigquery_credentials_file=None)
+    task = args(gcloud, mode="exclusive", credentials="{{ lookup('file', '%s') }}" % gcloud.keyfile,
+                credentials_path=None)
     result, again = ansible.playbook([{"name": "exclusive", "rudderstack.profiles.profiles_grants": task},
                                       {"name": "rerun", "rudderstack.profiles.profiles_grants": task}])
     assert not result.get("failed"), result
@@ -248,11 +248,11 @@ def test_project_scope_binds_dataset_roles_on_the_project(ansible, gcloud):
 
 
 BAD_INPUT = [   # (options, message): checked in process, before any write
-    (dict(bigquery_credentials=json.dumps({"type": "service_account", "client_email": ADMIN}),
-          bigquery_credentials_file=None),
-     "bigquery_credentials: the service-account key lacks private_key, token_uri"),
-    (dict(bigquery_credentials=json.dumps({"type": "external_account"}), bigquery_credentials_file=None),
-     "bigquery_credentials: key type 'external_account' is not supported here"),
+    (dict(credentials=json.dumps({"type": "service_account", "client_email": ADMIN}),
+          credentials_path=None),
+     "credentials: the service-account key lacks private_key, token_uri"),
+    (dict(credentials=json.dumps({"type": "external_account"}), credentials_path=None),
+     "credentials: key type 'external_account' is not supported here"),
     (dict(output_schema={"name": "rs-profiles"}),
      "output_schema.name: 'rs-profiles' is not a valid BigQuery dataset ID"),
     (dict(input_schemas=[{"name": "website_eventstream", "privileges": ["roles/bigquery.admin"]}]),
@@ -263,7 +263,7 @@ BAD_INPUT = [   # (options, message): checked in process, before any write
     (dict(input_schemas=[{"name": "missing_ds"}]), 'input_schemas[0].name: schema "missing_ds" does not exist'),
     (dict(input_schemas=[{"name": "website_eventstream", "tables": ["tracks"]}]),
      "input_schemas[0].tables[0]: not supported on warehouse bigquery"),
-    (dict(bigquery_project="Not A Project"), "bigquery_project: 'Not A Project' is not a valid project ID"),
+    (dict(project_id="Not A Project"), "project_id: 'Not A Project' is not a valid project ID"),
 ]
 
 
@@ -281,20 +281,20 @@ def test_bad_credentials_fail_clearly_through_ansible(ansible, gcloud):
     text = json.dumps(stranger)   # the key as JSON text: Ansible then masks only the whole text
     cases = [
         # Resource Manager signs its own JWT: the API answers 401.
-        (dict(bigquery_credentials=text, bigquery_credentials_file=None),
+        (dict(credentials=text, credentials_path=None),
          "projects.getIamPolicy projects/%s: %s rejected the credentials (401)" % (PROJECT, gcloud.url)),
         # BigQuery first (no project roles managed): the OAuth token endpoint refuses the grant.
-        (dict(bigquery_credentials=text, bigquery_credentials_file=None, database_privileges=[]),
+        (dict(credentials=text, credentials_path=None, database_privileges=[]),
          "the credentials were rejected by the token endpoint %s/token: ('invalid_grant: Invalid JWT "
          "Signature." % gcloud.url),
-        (dict(bigquery_credentials="{not json " + stranger["private_key"], bigquery_credentials_file=None),
-         "bigquery_credentials: not a JSON key (JSONDecodeError at line 1 column 2)"),
-        (dict(bigquery_credentials=json.dumps(dict(stranger, private_key="-----BEGIN PRIVATE KEY-----\nAAAA\n"
+        (dict(credentials="{not json " + stranger["private_key"], credentials_path=None),
+         "credentials: not a JSON key (JSONDecodeError at line 1 column 2)"),
+        (dict(credentials=json.dumps(dict(stranger, private_key="-----BEGIN PRIVATE KEY-----\nAAAA\n"
                                                                          "-----END PRIVATE KEY-----\n")),
-              bigquery_credentials_file=None),
-         "bigquery_credentials: the key cannot be loaded"),
-        (dict(bigquery_credentials_file=gcloud.keyfile + ".missing"), "bigquery_credentials_file: cannot read"),
-        (dict(login_host="db.example.com"), "login_host (postgres, redshift, snowflake only) does not apply"),
+              credentials_path=None),
+         "credentials: the key cannot be loaded"),
+        (dict(credentials_path=gcloud.keyfile + ".missing"), "credentials_path: cannot read"),
+        (dict(login_host="db.example.com"), "login_host (postgres, redshift, snowflake, databricks only) does not apply"),
     ]
     tasks = [{"name": "case %d" % i, "rudderstack.profiles.profiles_grants": args(gcloud, **extra),
               "ignore_errors": True} for i, (extra, dummy) in enumerate(cases)]
@@ -336,7 +336,7 @@ def test_siteconfig_for_the_same_service_account_matches(ansible, gcloud, tmp_pa
     siteconfig = tmp_path / "pb" / "siteconfig.yaml"
     play_vars = {"bq_project": PROJECT, "bq_output": "rs_profiles", "bq_key_file": gcloud.pbfile}
     grants = dict(args(gcloud), principal="{{ (lookup('file', bq_key_file) | from_json).client_email }}",
-                  bigquery_project="{{ bq_project }}", output_schema={"name": "{{ bq_output }}"})
+                  project_id="{{ bq_project }}", output_schema={"name": "{{ bq_output }}"})
     tasks = [
         {"name": "grants", "rudderstack.profiles.profiles_grants": grants},
         {"name": "siteconfig", "rudderstack.profiles.profiles_siteconfig": {
@@ -401,11 +401,12 @@ def test_wire_shapes_match_googles_reference(gcloud):
 
 def run_in_process(params, check_mode=False):
     from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.bigquery import BigQueryAdapter
-    from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import run
+    from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import build_desired, run
     adapter = BigQueryAdapter(params=params)
     try:
+        desired = build_desired(params, adapter)
         adapter.connect()
-        return run(adapter, params, check_mode=check_mode)
+        return run(adapter, desired, check_mode=check_mode)
     finally:
         adapter.close()
 
@@ -436,7 +437,7 @@ def test_unreachable_token_endpoint_times_out(gcloud, tmp_path):
         start = time.monotonic()
         with pytest.raises(GrantsError) as err:
             # BigQuery first (no project roles): its client fetches an OAuth token.
-            run_in_process(args(gcloud, bigquery_credentials=json.dumps(key), bigquery_credentials_file=None,
+            run_in_process(args(gcloud, credentials=json.dumps(key), credentials_path=None,
                                 database_privileges=[], connect_timeout=2))
         elapsed = time.monotonic() - start
     finally:
@@ -446,12 +447,16 @@ def test_unreachable_token_endpoint_times_out(gcloud, tmp_path):
     assert elapsed < 20, elapsed
 
 
-def test_warehouse_grants_role_on_bigquery(ansible, gcloud):
+@pytest.mark.parametrize("names", ["current", "former"])
+def test_warehouse_grants_role_on_bigquery(ansible, gcloud, names):
     """The role with its defaults (owned_by_principal true, which BigQuery ignores) and the
-    generated bigquery_* variables."""
+    generated variables; an inventory written with the variables' former names (before
+    profiles_grants took pb's siteconfig names) works the same."""
+    project, credentials = {"current": ("project_id", "credentials_path"),
+                            "former": ("bigquery_project", "bigquery_credentials_file")}[names]
     role_vars = {"warehouse_grants_warehouse": "bigquery", "warehouse_grants_principal": PB_SA,
-                 "warehouse_grants_bigquery_project": PROJECT,
-                 "warehouse_grants_bigquery_credentials_file": gcloud.keyfile,
+                 "warehouse_grants_" + project: PROJECT,
+                 "warehouse_grants_" + credentials: gcloud.keyfile,
                  "warehouse_grants_bigquery_api_endpoint": gcloud.url,
                  "warehouse_grants_bigquery_resource_manager_endpoint": gcloud.url,
                  "warehouse_grants_input_schemas": [{"name": "website_eventstream"}]}

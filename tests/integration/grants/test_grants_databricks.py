@@ -55,8 +55,8 @@ def others(model):
 
 
 def args(model, **extra):
-    values = dict(warehouse="databricks", databricks_host=model.url, databricks_token=model.admin_token,
-                  databricks_catalog="main", connect_timeout=5, principal=PRINCIPAL,
+    values = dict(warehouse="databricks", login_host=model.url, access_token=model.admin_token,
+                  catalog="main", connect_timeout=5, principal=PRINCIPAL,
                   output_schema={"name": "rs_profiles"}, input_schemas=[{"name": "website_eventstream"}])
     values.update(extra)
     return values
@@ -172,10 +172,10 @@ def test_exclusive_removes_only_the_principals_extras_and_all_privileges_converg
 def test_oauth_m2m_and_service_principal_by_display_name(ansible, workspace):
     admin_sp = workspace.add_service_principal("grants-admin", secret="m2m-secret-value")
     target = workspace.add_service_principal("rudderstack-profiles")
-    m2m = args(workspace, databricks_client_id=admin_sp, databricks_client_secret="m2m-secret-value",
+    m2m = args(workspace, client_id=admin_sp, client_secret="m2m-secret-value",
                principal="rudderstack-profiles", principal_type="service_principal",
                output_schema={"name": "rs_profiles", "owned_by_principal": True})
-    del m2m["databricks_token"]
+    del m2m["access_token"]
     first = ansible.module("profiles_grants", m2m)
     assert not first.get("failed"), first
     paths = [(r[0], r[1]) for r in workspace.requests]
@@ -206,7 +206,7 @@ def test_oauth_m2m_and_service_principal_by_display_name(ansible, workspace):
     assert workspace.writes() == []
     assert not [r for r in workspace.requests if r[1] == "/api/2.0/preview/scim/v2/ServicePrincipals"]
 
-    wrong = ansible.module("profiles_grants", dict(m2m, databricks_client_secret="not-it"))
+    wrong = ansible.module("profiles_grants", dict(m2m, client_secret="not-it"))
     assert wrong.get("failed") and "not-it" not in json.dumps(wrong)
 
 
@@ -229,8 +229,9 @@ def test_listed_tables_get_select_each(ansible, workspace):
 
 
 BAD_INPUT = [
-    ({"databricks_catalog": "nope"}, ["databricks_catalog", "nope", "does not exist"]),
-    ({"databricks_catalog": "main.default"}, ["databricks_catalog", "three-level"]),
+    ({"catalog": "nope"}, ["catalog", "nope", "does not exist"]),
+    ({"catalog": None, "databricks_catalog": "nope"}, ["catalog", "nope", "does not exist"]),   # former name
+    ({"catalog": "main.default"}, ["catalog", "three-level"]),
     ({"input_schemas": [{"name": "main.website_eventstream"}]}, ["input_schemas[0].name", "three-level"]),
     ({"input_schemas": [{"name": "website_eventstream", "tables": ["main.website_eventstream.tracks"]}]},
      ["input_schemas[0].tables[0]", "three-level"]),
@@ -241,9 +242,9 @@ BAD_INPUT = [
     ({"input_schemas": [{"name": "missing_input"}]}, ["input_schemas[0].name", "main.missing_input"]),
     ({"principal": "nobody-sp", "principal_type": "service_principal"}, ["principal", "nobody-sp"]),
     ({"languages": ["plpythonu"]}, ["languages", "databricks"]),
-    ({"login_host": "x"}, ["login_host", "postgres"]),
-    ({"databricks_token": None}, ["databricks_token", "databricks_client_id"]),
-    ({"databricks_token": "dapi-wrong-token"}, ["databricks_host", "Invalid access token"]),
+    ({"login_port": 5432}, ["login_port (postgres, redshift, snowflake only)"]),
+    ({"access_token": None}, ["access_token", "client_id"]),
+    ({"access_token": "dapi-wrong-token"}, ["login_host", "Invalid access token"]),
 ]
 
 
@@ -272,8 +273,8 @@ def test_unreachable_host_times_out_naming_host_and_timeout(ansible):
     host = "http://127.0.0.1:%d" % silent.getsockname()[1]
     started = time.monotonic()
     result = ansible.module("profiles_grants", dict(
-        warehouse="databricks", databricks_host=host, databricks_token="dapi-secret-token",
-        databricks_catalog="main", connect_timeout=2, principal=PRINCIPAL))
+        warehouse="databricks", login_host=host, access_token="dapi-secret-token",
+        catalog="main", connect_timeout=2, principal=PRINCIPAL))
     elapsed = time.monotonic() - started
     silent.close()
     assert result.get("failed"), result

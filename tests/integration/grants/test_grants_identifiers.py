@@ -56,7 +56,7 @@ def _run(params):
     adapter = registry.adapter_for(params)
     adapter.connect()
     try:
-        return grants.run(adapter, params, False)
+        return grants.run(adapter, grants.build_desired(params, adapter), False)
     finally:
         adapter.close()
 

@@ -41,11 +41,11 @@ def sf():
 
 
 def args(sf, **extra):
-    result = {"warehouse": "snowflake", "snowflake_account": "testaccount", "login_host": "127.0.0.1",
+    result = {"warehouse": "snowflake", "account": "testaccount", "login_host": "127.0.0.1",
               "login_port": sf.port, "snowflake_protocol": "http", "login_user": "admin",
               "login_password": "admin-pw", "login_db": "rudder_db", "connect_timeout": 5,
               "principal": "profiles_test_user", "principal_password": PASSWORD,
-              "snowflake_role": "profiles_role", "snowflake_warehouse": "rudder_warehouse",
+              "role": "profiles_role", "snowflake_warehouse": "rudder_warehouse",
               "output_schema": {"name": "rs_profiles"}, "input_schemas": [{"name": "eventsschema"}]}
     result.update(extra)
     return result
@@ -212,10 +212,10 @@ def test_every_auth_variant_connects(ansible, sf, tmp_path, auth):
         passphrase = "k3y pass" if "encrypted" in auth else None
         pem, path, public = _key_pair(tmp_path, passphrase)
         sf.users["ADMIN"]["rsa_public_key"] = public
-        base["snowflake_private_key" if "content" in auth else "snowflake_private_key_path"] = \
+        base["private_key" if "content" in auth else "private_key_path"] = \
             pem if "content" in auth else path
         if passphrase:
-            base["snowflake_private_key_passphrase"] = passphrase
+            base["private_key_passphrase"] = passphrase
     else:
         sf.oauth_tokens["oauth-access-token-1"] = "ADMIN"
         base["snowflake_oauth_token"] = "oauth-access-token-1"
@@ -235,11 +235,11 @@ def test_wrong_key_is_refused_by_the_model(ansible, sf, tmp_path):
     pem, path, public = _key_pair(tmp_path)
     other_pem, other_path, other_public = _key_pair(tmp_path, "x")
     sf.users["ADMIN"]["rsa_public_key"] = other_public
-    a = args(sf, snowflake_private_key_path=path)
+    a = args(sf, private_key_path=path)
     del a["login_password"]
     result = ansible.module("profiles_grants", a, extra_env=ENV)
     assert result.get("failed") and "JWT token is invalid" in result["msg"], result
-    assert "snowflake_account" in result["msg"]
+    assert "(account, login_host, login_user;" in result["msg"]
 
 
 def _bad(sf, **extra):
@@ -262,11 +262,11 @@ def test_bad_input_fails_naming_the_option(ansible, sf, tmp_path):
         ({"input_schemas": [{"name": "eventsschema", "privileges": ["SELEKT"]}]},
          "input_schemas[0].privileges: unknown privilege 'SELEKT'"),
         ({"snowflake_warehouse_privileges": ["FLY"]}, "snowflake_warehouse_privileges: unknown privilege 'FLY'"),
-        (dict(no_pw, snowflake_private_key_path=str(bad)), "snowflake_private_key_path: not a PEM private key"),
-        (dict(no_pw, snowflake_private_key_path=path, snowflake_private_key_passphrase="not-the-one"),
-         "snowflake_private_key_passphrase: wrong passphrase"),
-        (dict(no_pw, snowflake_private_key_path=path), "snowflake_private_key_path: the private key is encrypted"),
-        ({"snowflake_role": None}, "snowflake_role is required"),
+        (dict(no_pw, private_key_path=str(bad)), "private_key_path: not a PEM private key"),
+        (dict(no_pw, private_key_path=path, private_key_passphrase="not-the-one"),
+         "private_key_passphrase: wrong passphrase"),
+        (dict(no_pw, private_key_path=path), "private_key_path: the private key is encrypted"),
+        ({"role": None}, "role is required"),
         ({"snowflake_warehouse": "nope"}, 'snowflake_warehouse: warehouse "NOPE" does not exist'),
         ({"input_schemas": [{"name": "missing"}]}, 'input_schemas[0].name: schema "MISSING" does not exist'),
         ({"login_password": "wrong-pw"}, "cannot connect to Snowflake account testaccount"),
@@ -301,13 +301,13 @@ def test_unreachable_account_fails_within_the_timeout(ansible, sf):
 
 def test_quoted_names_keep_their_case_views_reported_as_view(ansible, sf):
     sf.views_as_view = True  # the 2026_06 behaviour change
-    first = run(ansible, sf, principal='"Profiles User"', snowflake_role='"profiles_role"',
+    first = run(ansible, sf, principal='"Profiles User"', role='"profiles_role"',
                 output_schema={"name": '"rs_Profiles"'})
     assert not first.get("failed"), first
     assert "Profiles User" in sf.users and "profiles_role" in sf.roles
     assert "rs_Profiles" in sf.databases["RUDDER_DB"]["schemas"]
     assert "SELECT ON VIEW RUDDER_DB.EVENTSSCHEMA.Pages" in sf.privileges_of("profiles_role")
-    again = run(ansible, sf, principal='"Profiles User"', snowflake_role='"profiles_role"',
+    again = run(ansible, sf, principal='"Profiles User"', role='"profiles_role"',
                 output_schema={"name": '"rs_Profiles"'})
     assert again["changed"] is False, again
 
@@ -320,7 +320,7 @@ def test_update_password_always_and_role_principal(ansible, sf):
     assert always["changed"] is True and sf.users["PROFILES_TEST_USER"]["password"] == "another"
     assert always["queries"] == ['ALTER USER "PROFILES_TEST_USER" SET PASSWORD = \'********\'']
     role_args = args(sf, principal="shared_reader", principal_type="role")
-    for name in ("output_schema", "principal_password", "snowflake_role"):
+    for name in ("output_schema", "principal_password", "role"):
         del role_args[name]
     role_only = ansible.module("profiles_grants", role_args, extra_env=ENV)
     assert not role_only.get("failed"), role_only

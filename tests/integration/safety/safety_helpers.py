@@ -354,15 +354,15 @@ class DatabricksRow(WarehouseRow):
         return email
 
     def grants_args(self, info, principal, **extra):
-        args = {"warehouse": self.name, "databricks_host": info["model"].url,
-                "databricks_token": info["password"], "databricks_catalog": "main", "connect_timeout": 5,
+        args = {"warehouse": self.name, "login_host": info["model"].url,
+                "access_token": info["password"], "catalog": "main", "connect_timeout": 5,
                 "principal": self.principal(info, principal), "output_schema": {"name": "rs_profiles"},
                 "input_schemas": [{"name": "website_eventstream"}]}
         args.update(extra)
         return args
 
     def endpoint_args(self, info, port, timeout):
-        return {"databricks_host": "http://127.0.0.2:%d" % port, "connect_timeout": timeout}
+        return {"login_host": "http://127.0.0.2:%d" % port, "connect_timeout": timeout}
 
     def max_failure_seconds(self, timeout):
         # The SDK's HTTP timeout and its retry budget are both set to connect_timeout.
@@ -410,10 +410,10 @@ class SnowflakeRow(WarehouseRow):
         return {"model": model, "dbname": dbname, "password": admin["password"]}
 
     def grants_args(self, info, principal, **extra):
-        args = {"warehouse": self.name, "snowflake_account": "testaccount", "login_host": "127.0.0.1",
+        args = {"warehouse": self.name, "account": "testaccount", "login_host": "127.0.0.1",
                 "login_port": info["model"].port, "snowflake_protocol": "http", "login_user": "admin",
                 "login_password": info["password"], "login_db": "rudder_db", "connect_timeout": 5,
-                "principal": principal, "principal_password": "Sf-Passw0rd-model", "snowflake_role": principal + "_role",
+                "principal": principal, "principal_password": "Sf-Passw0rd-model", "role": principal + "_role",
                 "snowflake_warehouse": "rudder_warehouse", "output_schema": {"name": "rs_profiles"},
                 "input_schemas": [{"name": "website_eventstream"}]}
         args.update(extra)
@@ -472,7 +472,7 @@ class BigQueryRow(WarehouseRow):
 
     def grants_args(self, info, principal, **extra):
         model = info["model"]
-        args = {"warehouse": self.name, "bigquery_project": self.PROJECT, "bigquery_credentials_file": info["keyfile"],
+        args = {"warehouse": self.name, "project_id": self.PROJECT, "credentials_path": info["keyfile"],
                 "bigquery_api_endpoint": model.url, "bigquery_resource_manager_endpoint": model.url,
                 "connect_timeout": 5, "principal": self.principal(info, principal),
                 "output_schema": {"name": "rs_profiles"}, "input_schemas": [{"name": "website_eventstream"}],

@@ -41,7 +41,7 @@ def _race(arg_sets):
             return current
         adapter.read_current = read_then_wait
         try:
-            results[index] = model.run(adapter, args, False)
+            results[index] = model.run(adapter, model.build_desired(args, adapter), False)
         except Exception as exc:  # reported by the assertions below
             results[index] = exc
         finally:

@@ -192,7 +192,7 @@ def test_unreachable_endpoint_fails_within_connect_timeout(make_warehouse, row, 
     try:
         with pytest.raises(model.GrantsError) as err:
             adapter.connect()
-            model.run(adapter, args, True)
+            model.run(adapter, model.build_desired(args, adapter), True)
         elapsed = time.monotonic() - start
     finally:
         adapter.close()

@@ -54,7 +54,7 @@ def _tasks(row, info, scanner, folder):
         from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import registry
         grants = row.grants_args(info, principal)
         credential = [k for k, v in grants.items() if v == info["password"]][0]   # the admin's
-        if credential.endswith("_file"):   # a key file: the wrong one holds a secret of its own
+        if credential.endswith("_path"):   # a key file: the wrong one holds a secret of its own
             wrong = os.path.join(folder, "wrong-key.json")
             with open(wrong, "w") as handle:
                 handle.write('{"type": "service_account", "private_key": "%s"}\n' % scanner.values["wrong"])
