@@ -36,6 +36,7 @@ import tempfile
 import time
 
 from devtools import local_postgres, seed_sample_events
+from devtools.role_defaults import role_default
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -148,7 +149,8 @@ def inventory(path, hosts, pg, ssh=None, share_dir=""):
                 "profiles_pip_settings": {"ca_bundle": "/etc/ssl/certs/ca-certificates.crt",
                                           "cache_dir": "/var/cache/pip"},
                 "profiles_cli_pip_ca_bundle": "/etc/ssl/certs/ca-certificates.crt",  # older refs
-                "profiles_cli_rudderstack_version": "0.26.4",
+                # This checkout's pin, also for the older refs a comparison runs.
+                "profiles_cli_rudderstack_version": role_default("profiles_cli", "profiles_cli_rudderstack_version"),
                 "profiles_cli_pycorelib": False,
                 "profiles_connection_name": "bench_pg",
                 "profiles_connection_warehouse": "postgres",

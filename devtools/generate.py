@@ -13,7 +13,9 @@ Sources and what is derived from them:
   (whole file), the warehouse_grants role's argument specs and its task passthrough;
 - plugins/module_utils/pb/siteconfig/options.py (profiles_siteconfig's option table): the module's
   DOCUMENTATION ``options``, the profiles_connection role's passthrough of
-  ``profiles_connection_settings`` and that setting's argument spec.
+  ``profiles_connection_settings`` and that setting's argument spec;
+- roles/*/defaults/main.yml (the role defaults): the ``default:`` of each option in the role's
+  meta/argument_specs.yml (devtools/role_defaults.py).
 
 A generated part of a hand-written file sits between a ``BEGIN GENERATED`` and an
 ``END GENERATED`` comment line (``#`` comments; ``<!-- -->`` in Markdown); the BEGIN line names
@@ -27,6 +29,7 @@ import textwrap
 
 import yaml
 
+from devtools import role_defaults
 from devtools.collection_path import make_importable
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -380,6 +383,8 @@ def expected_files():
     for rel, file_blocks in blocks.items():
         with open(os.path.join(REPO, rel)) as handle:
             result[rel] = replace_blocks(handle.read(), file_blocks, rel)
+    # Every role's argument specs: their default: lines, from the role's defaults/main.yml.
+    result.update(role_defaults.expected_files(result, REPO))
     return result
 
 

@@ -5,7 +5,8 @@
 # Idempotent: skips what is already there. Venvs live in the checkout (.venv, .venv-pb); each
 # remembers the requirements it was made from and is brought up to date when they change.
 # Environment: PYTHON (interpreter for the venvs, default python3), SETUP_CONTAINERS=0 (no podman,
-# no container images), PB_VERSION (the pb in .venv-pb, default 0.26.4).
+# no container images), PB_VERSION (the pb in .venv-pb; default: the profiles_cli role's pin,
+# profiles_cli_rudderstack_version in roles/profiles_cli/defaults/main.yml).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -104,7 +105,7 @@ fi
 finish_step
 .venv/bin/ansible-playbook --version | sed -n 1p
 
-PB_VERSION=${PB_VERSION:-0.26.4}
+PB_VERSION=${PB_VERSION:-$(.venv/bin/python -m devtools.role_defaults profiles_cli profiles_cli_rudderstack_version)}
 if [ ! -x .venv-pb/bin/pb ] || ! venv_has .venv-pb "profiles-rudderstack==$PB_VERSION"; then
   step "pb venv .venv-pb: profiles-rudderstack==$PB_VERSION, the real pb for the tests (a 150 MB download; about 1 minute)"
   venv_works .venv-pb || { rm -rf .venv-pb; "$PY" -m venv .venv-pb; }

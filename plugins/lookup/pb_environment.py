@@ -15,9 +15,8 @@ short_description: The environment every pb call needs
 description:
   - Returns the environment variables the collection sets for every C(pb) it runs (the modules, the
     profiles_cli role's check, wrapper and shell block).
-  - C(SF_DISABLE_MINICORE=true), without which pb 0.26.x crashes at start on some glibc builds, and
-    C(SNOWFLAKE_DISABLE_PLATFORM_DETECTION=true), which stops a cloud metadata probe on every
-    Snowflake connect.
+  - C(SF_DISABLE_MINICORE=true) and C(SNOWFLAKE_DISABLE_PLATFORM_DETECTION=true); why pb needs them
+    is in the collection's C(docs/pb-quirks.md) ("Starting pb at all").
   - The one definition is C(PB_ENV) in the collection's C(module_utils/pb/cli.py).
 options: {}
 """

@@ -6,9 +6,13 @@ import pwd
 
 import pytest
 
+from devtools.role_defaults import role_default
 from ansible_collections.rudderstack.profiles.plugins.module_utils.pb.cli import PB_ENV
 
 PB_BIN = os.environ.get("PB_BIN")
+# The real pb is the role's pin (scripts/setup.sh installs that into .venv-pb).
+PIN = role_default("profiles_cli", "profiles_cli_rudderstack_version")
+MAJOR, MINOR, PATCH = (int(part) for part in PIN.split("."))
 
 
 def test_user_info_module(ansible):
@@ -57,20 +61,20 @@ def _check_pb(ansible, tmp_path, pin):
 
 @pytest.mark.skipif(not PB_BIN, reason="PB_BIN is not set (path to the real pb)")
 @pytest.mark.parametrize("pin,accepted", [
-    ("0.26.4", True),
+    (PIN, True),
     ("latest", True),
-    ("~=0.26.0", True),
-    (">=0.26,<0.27", True),
-    ("==0.26.*", True),
-    ("~=0.25.1", False),   # compatible release: 0.25.x only (the Jinja check took ~= for >=)
-    ("!=0.26.4", False),
-    ("0.26.3", False),
+    ("~=%d.%d.0" % (MAJOR, MINOR), True),
+    (">=%d.%d,<%d.%d" % (MAJOR, MINOR, MAJOR, MINOR + 1), True),
+    ("==%d.%d.*" % (MAJOR, MINOR), True),
+    ("~=%d.%d.1" % (MAJOR, MINOR - 1), False),   # compatible release: that minor only (the Jinja check took ~= for >=)
+    ("!=" + PIN, False),
+    ("%d.%d.%d" % (MAJOR, MINOR, PATCH + 1), False),
 ])
 def test_profiles_cli_checks_the_real_pb_against_the_pin(ansible, tmp_path, pin, accepted):
     msg, facts = _check_pb(ansible, tmp_path, pin)
     if accepted:  # pb ran: it crashes at start here without the environment from the lookup
         assert msg is None, msg
-        assert facts["pb_version"] == "0.26.4" and int(facts["native_schema_version"]) == 99
+        assert facts["pb_version"] == PIN and int(facts["native_schema_version"]) == 99
         assert facts["pb_environment"] == PB_ENV
     else:
-        assert "reports version 0.26.4, which does not match profiles_cli_rudderstack_version " + pin in msg
+        assert "reports version " + PIN + ", which does not match profiles_cli_rudderstack_version " + pin in msg

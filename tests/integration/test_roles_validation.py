@@ -13,6 +13,8 @@ import zipfile
 
 import pytest
 
+from devtools.role_defaults import role_default
+
 
 def _machine_pyenv_root():
     pyenv = shutil.which("pyenv")
@@ -233,9 +235,11 @@ def test_profiles_cli_check_mode_plans_without_installing(ansible, tmp_path):
     assert not glob.glob(str(venv / "lib" / "python3*" / "site-packages" / "profiles*"))
 
 
-def _standin_index(root, version="0.26.4"):
-    """A PEP 503 index (file://) holding one pure-Python wheel named profiles-rudderstack: what pip
-    does with the role's arguments shows on it in seconds, without PyPI's 150 MB wheel."""
+def _standin_index(root, version=None):
+    """A PEP 503 index (file://) holding one pure-Python wheel named profiles-rudderstack (by
+    default at the role's pin): what pip does with the role's arguments shows on it in seconds,
+    without PyPI's 150 MB wheel."""
+    version = version or role_default("profiles_cli", "profiles_cli_rudderstack_version")
     project = root / "profiles-rudderstack"
     project.mkdir(parents=True)
     wheel = "profiles_rudderstack-%s-py3-none-any.whl" % version

@@ -37,6 +37,8 @@ from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.databr
 def check_objects(desired, current, adapter):
     """model.check_objects when the cases were recorded; the adapter's hook (its default in adapter.py) since."""
     adapter.check_objects(desired, current)
+
+
 # ---- end of the collection imports
 
 G = Grant

@@ -125,8 +125,7 @@ def test_role_rows_are_kept_apart_from_user_rows():
     adapter, desired, current = read("role1", "role", input_schemas=schemas, languages=["plpythonu", "exfunc"])
     assert grants.Grant("language", ("plpythonu",), "USAGE") not in current.grants  # only reguser has it
     plan = grants.plan_grants(desired, current, adapter)
-    assert [adapter.describe(g) for g in plan.to_grant] == ['USAGE ON SCHEMA "public"',
-                                                           'USAGE ON LANGUAGE "plpythonu"']
+    assert [adapter.describe(g) for g in plan.to_grant] == ['USAGE ON SCHEMA "public"', 'USAGE ON LANGUAGE "plpythonu"']
     statements = [s.text for s in adapter.render(plan, desired, current)]
     assert statements == ['GRANT USAGE ON SCHEMA "public" TO ROLE "role1"',
                           'GRANT USAGE ON LANGUAGE "plpythonu" TO ROLE "role1"']

@@ -28,6 +28,7 @@ Grant = namedtuple("Grant", "kind target privilege")
 # (SQL and its bound parameters, or an API call).
 Statement = namedtuple("Statement", "text template params")
 
+
 class GrantsError(Exception):
     """Bad input or a failed warehouse operation, with a message for the user."""
 

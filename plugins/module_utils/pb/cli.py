@@ -39,10 +39,9 @@ EXIT_CODES = {
     130: "interrupted",
 }
 
-# The environment every pb run needs, defined here only (docs/pb-quirks.md): pb 0.26.x crashes
-# at start in gosnowflake's "minicore" (SIGFPE) on some glibc versions unless it is disabled;
-# platform detection probes 169.254.169.254 on every Snowflake connect. The profiles_cli role
-# (pb_environment lookup), devtools/pb_env.py and the tests derive from it.
+# The environment every pb run needs, defined here only; why: docs/pb-quirks.md ("Starting pb at
+# all"). The profiles_cli role (pb_environment lookup), devtools/pb_env.py and the tests derive
+# from it.
 PB_ENV = {
     "SF_DISABLE_MINICORE": "true",
     "SNOWFLAKE_DISABLE_PLATFORM_DETECTION": "true",

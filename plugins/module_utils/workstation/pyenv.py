@@ -1,9 +1,10 @@
 # -*- coding: utf-8 -*-
 # Copyright: rudderstack.profiles contributors
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
-"""What a pyenv root holds, read in one pass for the pyenv role: pyenv itself, its plugin, the
-Python versions installed and known, a requested version resolved, that Python's standard
-modules, and a virtualenv's Python.
+"""What a pyenv root holds, read in one pass for the pyenv role: pyenv itself (at the root, or
+Homebrew's), its plugin, the Python versions installed and known, a requested version resolved,
+that Python's standard modules, and a virtualenv's Python; and from that the role's plan (``plan``):
+how pyenv is installed and whether the Python is built, shared or unpacked.
 
 One module run instead of a dozen tasks (stat, ``pyenv --version``, ``pyenv versions``, ``pyenv
 install --list``, ``pyenv latest``, two Python checks): every task costs a round trip to the host,
@@ -23,6 +24,8 @@ import subprocess
 # A build that silently skipped one of these (missing -dev packages) gives a Python on which pip
 # or pb fails later.
 STDLIB_CHECK = "import ssl, sqlite3, ctypes, bz2, lzma, zlib, readline; print('ok')"
+# Where Homebrew lives (Apple silicon, Intel), whatever PATH the connection gives.
+HOMEBREW_PATH = "/opt/homebrew/bin:/usr/local/bin:/usr/bin:/bin"
 PREFIX = re.compile(r"^[0-9]+\.[0-9]+$")
 RELEASE = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+$")
 
@@ -126,3 +129,65 @@ def read_state(root, python_version, virtualenv="", pyenv_bin="", run=_run):
             rc, out, err = run([venv_python, "-c", "import platform; print(platform.python_version())"])
             state["virtualenv"]["python_version"] = out.strip() if rc == 0 else ""
     return state
+
+
+def homebrew_pyenv(run=_run):
+    """The prefix of Homebrew's pyenv (``brew --prefix --installed pyenv``), '' when Homebrew or its
+    pyenv is not installed."""
+    rc, out, err = run(["brew", "--prefix", "--installed", "pyenv"], env=dict(os.environ, PATH=HOMEBREW_PATH))
+    return out.strip() if rc == 0 and out.strip() else ""
+
+
+def read(root, python_version, virtualenv="", homebrew=False, pyenv_bin="", run=_run):
+    """``read_state`` of the pyenv that serves ``root``: ``pyenv_bin`` if given, else its own (a git
+    checkout there), else, with ``homebrew``, Homebrew's pyenv when that is installed. Adds
+    ``homebrew_prefix`` ('' unless Homebrew's pyenv is the one)."""
+    state = read_state(root, python_version, virtualenv, pyenv_bin, run=run)
+    prefix = ""
+    if homebrew and not pyenv_bin and not state["pyenv"]["exists"]:
+        prefix = homebrew_pyenv(run=run)
+        if prefix:
+            state = read_state(root, python_version, virtualenv, os.path.join(prefix, "bin", "pyenv"), run=run)
+    state["homebrew_prefix"] = prefix
+    return state
+
+
+def plan(state, python_version, update=False, build_dependencies=True, share=False):
+    """What the pyenv role does on this host, from ``read``'s ``state``, the requested
+    ``python_version`` and the role's options (pyenv_update, pyenv_install_build_dependencies, and
+    ``share``: pyenv_python_share_dir is set). The tasks follow it with one condition each:
+
+    - ``install``: ``existing`` (a pyenv at the root: kept, or moved to the ref with ``update``),
+      ``homebrew`` (Homebrew's pyenv; its pyenv-virtualenv formula), ``git`` (cloned);
+      ``install_kind`` is the published name (``git`` for an existing one, as for a clone);
+    - ``clone_pyenv``, ``clone_plugin``, ``brew_plugin``: the git checkouts and the formula to run;
+    - ``packages``: install the OS build dependencies (only while pyenv or the Python is missing);
+    - ``python_version``: the exact version (the request itself while pyenv is not there yet);
+    - ``python``: ``nothing`` (installed), ``build`` (here), or ``share``: missing, with shared
+      builds on; the role then leaves the build to the first workstation of each kind in the batch
+      (``share``: build and store the archive) and turns the others' into ``unpack``;
+    - ``virtualenv``: create the virtualenv (named and not there).
+    """
+    pyenv = state["pyenv"]
+    if pyenv["exists"] and not state.get("homebrew_prefix"):
+        install = "existing"
+    elif pyenv["exists"]:
+        install = "homebrew"
+    else:
+        install = "git"
+    git = install != "homebrew"
+    if state["python"]["exists"]:
+        python = "nothing"
+    else:
+        python = "share" if share else "build"
+    return {
+        "install": install,
+        "install_kind": "git" if git else "homebrew",
+        "clone_pyenv": install == "git" or (install == "existing" and bool(update) and pyenv["git"]),
+        "clone_plugin": git and (not pyenv["plugin"] or bool(update)),
+        "brew_plugin": install == "homebrew",
+        "packages": bool(build_dependencies) and not (pyenv["exists"] and state["python"]["exists"]),
+        "python_version": state["python_version"] if pyenv["exists"] else python_version,
+        "python": python,
+        "virtualenv": bool(state["virtualenv"]["name"]) and not state["virtualenv"]["exists"],
+    }

@@ -289,8 +289,7 @@ def test_bad_credentials_fail_clearly_through_ansible(ansible, gcloud):
          "Signature." % gcloud.url),
         (dict(credentials="{not json " + stranger["private_key"], credentials_path=None),
          "credentials: not a JSON key (JSONDecodeError at line 1 column 2)"),
-        (dict(credentials=json.dumps(dict(stranger, private_key="-----BEGIN PRIVATE KEY-----\nAAAA\n"
-                                                                         "-----END PRIVATE KEY-----\n")),
+        (dict(credentials=json.dumps(dict(stranger, private_key="-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")),
               credentials_path=None),
          "credentials: the key cannot be loaded"),
         (dict(credentials_path=gcloud.keyfile + ".missing"), "credentials_path: cannot read"),
