@@ -22,6 +22,16 @@ make_importable()
 
 BIN = os.path.dirname(sys.executable)
 
+# Bytecode for every process the tests start (ansible-playbook, each module run, pb's helpers):
+# setup.sh installs the venvs with --no-compile, and where PYTHONDONTWRITEBYTECODE is set (it is
+# on the project's machines) nothing imported was ever cached, so every module run compiled its
+# client library again (databricks-sdk alone: about 3 s of CPU a run). The cache lives outside
+# the checkout (PYTHONPYCACHEPREFIX), so no __pycache__ lands in the tree or in the collection
+# copy. docs/testing.md, CI time.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+os.environ.setdefault("PYTHONPYCACHEPREFIX", os.path.join(
+    os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "rudderstack-profiles", "pycache"))
+
 
 @pytest.fixture(scope="session")
 def collections_path(tmp_path_factory):
