@@ -155,8 +155,10 @@ GRANTS_CASES = [
     case("token and OAuth client", merged(databricks_client_id="client-id-1",
                                           databricks_client_secret="client-secret-1"),
          ["databricks_token", "databricks_client_id"], rows=["databricks"]),
+    # connect_timeout 1: the SDK retries a refused connection for its whole retry budget (set from
+    # connect_timeout), 15 s at the row's usual 5 for the same message.
     case("workspace refuses connections", lambda args: dict(args, databricks_host="http://127.0.0.2:%d"
-                                                            % args["closed_port"]),
+                                                            % args["closed_port"], connect_timeout=1),
          ["databricks_host", "127.0.0.2", "check databricks_host"], rows=["databricks"]),
     case("catalog missing", merged(databricks_catalog="no_such_catalog"),
          ["databricks_catalog", "no_such_catalog", "does not exist"], rows=["databricks"]),
