@@ -5,19 +5,22 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+SETUP_SECONDS=$SECONDS
 bash scripts/setup.sh || { echo "setup failed"; exit 1; }
+SETUP_SECONDS=$((SECONDS - SETUP_SECONDS))
 export PATH="$ROOT/.venv/bin:$PATH"
 export PB_BIN="$ROOT/.venv-pb/bin/pb"
 
-PASSED=0 FAILED=0 FAILED_SUITES=()
+PASSED=0 FAILED=0 FAILED_SUITES=() TIMES=()
 WANTED=" $* "
 suite() {  # suite NAME COMMAND...: run, time and count one suite
   local name=$1; shift
   [ "$WANTED" = "  " ] || [[ "$WANTED" == *" $name "* ]] || return 0
   printf '\n######## %s\n' "$name"
-  local start=$SECONDS
-  if "$@"; then PASSED=$((PASSED + 1)); echo "## $name: ok ($((SECONDS - start)) s)";
-  else FAILED=$((FAILED + 1)); FAILED_SUITES+=("$name"); echo "## $name: FAILED ($((SECONDS - start)) s)"; fi
+  local start=$SECONDS result=ok
+  if "$@"; then PASSED=$((PASSED + 1)); else FAILED=$((FAILED + 1)); FAILED_SUITES+=("$name"); result=FAILED; fi
+  echo "## $name: $result ($((SECONDS - start)) s)"
+  TIMES+=("$name $result $((SECONDS - start))")
 }
 
 # Sanity and lint need the collection at ansible_collections/rudderstack/profiles: copy the tree.
@@ -74,11 +77,14 @@ molecule_result() {
   local rc=0
   wait "$MOLECULE_PID" || rc=$?
   cat "$MOLECULE_LOG"
-  echo "molecule: $((SECONDS - MOLECULE_T0)) s since it started"
+  MOLECULE_SECONDS=$((SECONDS - MOLECULE_T0))
+  echo "molecule: $MOLECULE_SECONDS s since it started"
   return $rc
 }
 
-suite pytest python -m pytest -q -p no:cacheprovider --durations=15 tests/unit tests/integration
+# -rs lists every skip with its reason; with CI=true a skip fails the run unless allow-listed
+# (CI_MAY_SKIP in tests/conftest.py).
+suite pytest python -m pytest -q -p no:cacheprovider -rs --durations=15 tests/unit tests/integration
 suite sanity sanity
 suite ansible-lint lint
 suite build build
@@ -87,6 +93,16 @@ if [ -n "$MOLECULE_PID" ]; then suite molecule molecule_result; fi
 rm -f "$MOLECULE_LOG"
 
 rm -rf "$COLL_ROOT"
+# The time budget (docs/testing.md, CI time): each suite's seconds. Molecule runs in the background
+# from before pytest: its row is its whole run, not the wait for it after the other suites.
+printf '\n%-22s %-7s %7s\n' suite result seconds
+printf '%-22s %-7s %7d\n' setup ok "$SETUP_SECONDS"
+for row in "${TIMES[@]}"; do
+  read -r name result took <<< "$row"
+  [ "$name" != molecule ] || { name="molecule (background)"; took=${MOLECULE_SECONDS:-$took}; }
+  printf '%-22s %-7s %7d\n' "$name" "$result" "$took"
+done
+printf '%-22s %-7s %7d\n' total "" "$SECONDS"
 [ "$FAILED" -eq 0 ] || echo "failed suites: ${FAILED_SUITES[*]}"
 printf '\nsuites: %d passed, %d failed\n' "$PASSED" "$FAILED"
 [ "$FAILED" -eq 0 ]

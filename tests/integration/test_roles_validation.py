@@ -2,47 +2,34 @@
 ansible-playbook: each case must fail before anything is installed, with a message that names what
 to change. The molecule scenario (extensions/molecule/fleet) covers the successful paths.
 
-Nothing here installs on this machine: the pyenv cases read the machine's existing pyenv (kept as
-is, no build dependencies, no shell init, no virtualenv) and run in check mode where a build could
-start; the profiles_cli cases use throwaway virtualenvs under pytest's tmp dir."""
+Nothing here installs on this machine: the pyenv cases run on a pyenv root built in pytest's tmp
+dir (tests/helpers/pyenv.py: the machine's pyenv checkout, linked, with stand-in Pythons), so
+they see the same Pythons on every machine; no build dependencies, no shell init, no virtualenv,
+and check mode where a build could start. The profiles_cli cases use throwaway virtualenvs under
+pytest's tmp dir."""
 import glob
 import os
-import shutil
 import subprocess
 import zipfile
 
 import pytest
 
 from devtools.role_defaults import role_default
+from tests.helpers.pyenv import fake_version_virtualenv, machine_pyenv_checkout, make_pyenv_root, run_pyenv
+
+# Every CI machine has a pyenv checkout (scripts/build_images.sh mirrors it for molecule), so in CI
+# this skip fails the run (tests/conftest.py).
+needs_pyenv = pytest.mark.skipif(not machine_pyenv_checkout(),
+                                 reason="needs a pyenv checkout on this machine (its code; the Pythons are stand-ins)")
+
+# "Installed" in the stand-in root: two 3.11 patch releases that sort differently as text and as
+# numbers (the newest is 3.11.10), and no other Python.
+INSTALLED_311 = ["3.11.2", "3.11.10"]
 
 
-def _machine_pyenv_root():
-    pyenv = shutil.which("pyenv")
-    if pyenv:
-        try:
-            return subprocess.run([pyenv, "root"], capture_output=True, text=True, check=True).stdout.strip()
-        except subprocess.CalledProcessError:
-            return None
-    root = os.path.expanduser("~/.pyenv")
-    return root if os.path.exists(os.path.join(root, "bin", "pyenv")) else None
-
-
-PYENV_ROOT = _machine_pyenv_root()
-needs_pyenv = pytest.mark.skipif(not PYENV_ROOT, reason="needs an existing pyenv checkout on this machine")
-
-
-def _installed_versions(prefix):
-    if not PYENV_ROOT:
-        return []
-    names = [os.path.basename(p) for p in glob.glob(os.path.join(PYENV_ROOT, "versions", prefix + ".*"))]
-    return sorted((n for n in names if all(part.isdigit() for part in n.split("."))),
-                  key=lambda v: tuple(int(x) for x in v.split(".")))
-
-
-def _pyenv(*args):
-    env = dict(os.environ, PYENV_ROOT=PYENV_ROOT)
-    return subprocess.run([os.path.join(PYENV_ROOT, "bin", "pyenv")] + list(args), env=env,
-                          capture_output=True, text=True, check=False)
+@pytest.fixture
+def pyenv_root(tmp_path):
+    return make_pyenv_root(str(tmp_path / "pyenv-root"), INSTALLED_311)
 
 
 def _role(name, role_vars, tasks_after=()):
@@ -57,9 +44,9 @@ def _failure(results):
 
 
 # Keeps the pyenv role away from everything that would change this machine.
-def _pyenv_read_only(**extra):
+def _pyenv_read_only(root, **extra):
     role_vars = {
-        "pyenv_root": PYENV_ROOT,
+        "pyenv_root": root,
         "pyenv_install_build_dependencies": False,
         "pyenv_shell_init": False,
         "pyenv_virtualenv_name": "",
@@ -92,45 +79,39 @@ def test_pyenv_rejects_malformed_python_version(ansible, tmp_path, bad, needle):
 
 
 @needs_pyenv
-def test_pyenv_rejects_python_version_pyenv_does_not_know(ansible):
-    before = sorted(os.listdir(os.path.join(PYENV_ROOT, "versions")))
-    results = ansible.playbook(_role("pyenv", _pyenv_read_only(pyenv_python_version="3.99.1")))
+def test_pyenv_rejects_python_version_pyenv_does_not_know(ansible, pyenv_root):
+    before = sorted(os.listdir(os.path.join(pyenv_root, "versions")))
+    results = ansible.playbook(_role("pyenv", _pyenv_read_only(pyenv_root, pyenv_python_version="3.99.1")))
     msg = _failure(results)
     assert "Python '3.99.1' (pyenv_python_version) is not a version pyenv" in msg
     assert "pyenv install --list" in msg
-    assert sorted(os.listdir(os.path.join(PYENV_ROOT, "versions"))) == before
+    assert sorted(os.listdir(os.path.join(pyenv_root, "versions"))) == before
 
 
 @needs_pyenv
-def test_pyenv_prefix_prefers_the_newest_installed_patch_release(ansible):
-    installed = _installed_versions("3.11")
-    if not installed:
-        pytest.skip("no 3.11.x installed in the machine's pyenv")
+def test_pyenv_prefix_prefers_the_newest_installed_patch_release(ansible, pyenv_root):
     results = ansible.playbook(
-        _role("pyenv", _pyenv_read_only(pyenv_python_version="3.11"),
+        _role("pyenv", _pyenv_read_only(pyenv_root, pyenv_python_version="3.11"),
               [{"name": "show", "ansible.builtin.debug": {"var": "pyenv_facts"}}]),
         check=True)
     assert not [r for r in results if r.get("failed")], [r.get("msg") for r in results if r.get("failed")]
     facts = results[-1]["pyenv_facts"]
-    assert facts["python_version"] == installed[-1]
+    assert facts["python_version"] == "3.11.10"   # not 3.11.2, the last as text; nor a newer known one
     assert facts["install_kind"] == "git"
-    assert facts["root"] == PYENV_ROOT
+    assert facts["root"] == pyenv_root
 
 
 @needs_pyenv
-def test_pyenv_asks_the_package_manager_only_while_something_is_missing(ansible, tmp_path):
-    """Build dependencies serve cloning pyenv and building the Python: with both in place (this
-    machine's pyenv and its newest 3.11) the apt task is skipped, which is most of a converged
+def test_pyenv_asks_the_package_manager_only_while_something_is_missing(ansible, pyenv_root, tmp_path):
+    """Build dependencies serve cloning pyenv and building the Python: with both in place (a pyenv
+    and the requested Python installed) the apt task is skipped, which is most of a converged
     rerun's package cost; with no pyenv at the root it runs (in check mode: nothing installed).
     The first run must succeed as a whole."""
-    installed = _installed_versions("3.11")
-    if not installed:
-        pytest.skip("no 3.11.x installed in the machine's pyenv")
     apt_task = "rudderstack.profiles.pyenv : Install build dependencies (apt; a minute or two the first time)"
-    for root, skipped in ((PYENV_ROOT, True), (str(tmp_path / "no-pyenv-yet"), False)):
+    for root, skipped in ((pyenv_root, True), (str(tmp_path / "no-pyenv-yet"), False)):
         results = ansible.playbook(
-            _role("pyenv", _pyenv_read_only(pyenv_root=root, pyenv_install_build_dependencies=True,
-                                            pyenv_python_version=installed[-1])),
+            _role("pyenv", _pyenv_read_only(root, pyenv_install_build_dependencies=True,
+                                            pyenv_python_version=INSTALLED_311[-1])),
             check=True, gather_facts=True)
         if skipped:
             assert ansible.last_stats["failures"] == 0, [r.get("msg") for r in results if r.get("failed")]
@@ -141,25 +122,21 @@ def test_pyenv_asks_the_package_manager_only_while_something_is_missing(ansible,
 
 
 @needs_pyenv
-def test_pyenv_prefix_resolves_to_newest_known_release_before_building(ansible):
-    prefix = "3.14"
-    if _installed_versions(prefix):
-        pytest.skip("3.14.x already installed here")
-    expected = _pyenv("latest", "--known", prefix).stdout.strip()
+def test_pyenv_prefix_resolves_to_newest_known_release_before_building(ansible, pyenv_root):
+    # The newest minor release the checkout knows (3.14 with pyenv 2.6.30): none is installed here.
+    known = run_pyenv(pyenv_root, "install", "--list").stdout.split()
+    prefix = max((".".join(v.split(".")[:2]) for v in known if v.startswith("3.") and v.replace(".", "").isdigit()),
+                 key=lambda p: tuple(int(x) for x in p.split(".")))
+    expected = run_pyenv(pyenv_root, "latest", "--known", prefix).stdout.strip()
     assert expected.startswith(prefix + ".")
     results = ansible.playbook(
-        _role("pyenv", _pyenv_read_only(pyenv_python_version=prefix),
+        _role("pyenv", _pyenv_read_only(pyenv_root, pyenv_python_version=prefix),
               [{"name": "show", "ansible.builtin.debug": {"var": "pyenv_facts"}}]),
         check=True)
     assert not [r for r in results if r.get("failed")], [r.get("msg") for r in results if r.get("failed")]
     assert results[-1]["pyenv_facts"]["python_version"] == expected
     # check mode: the build was planned, not run
-    assert not os.path.exists(os.path.join(PYENV_ROOT, "versions", expected))
-
-
-def _python312():
-    found = glob.glob(os.path.join(PYENV_ROOT or "/nonexistent", "versions", "3.12.*", "bin", "python3.12"))
-    return sorted(found)[-1] if found else shutil.which("python3.12")
+    assert sorted(os.listdir(os.path.join(pyenv_root, "versions"))) == sorted(INSTALLED_311)
 
 
 def _profiles_cli_vars(venv, **extra):
@@ -170,19 +147,16 @@ def _profiles_cli_vars(venv, **extra):
 
 
 def test_profiles_cli_fails_early_when_python_cannot_host_mlcorelib(ansible, tmp_path):
-    python = _python312()
-    if not python:
-        pytest.skip("needs a Python 3.12 interpreter")
-    venv = tmp_path / "venv312"
-    # No pip in it: if the role got as far as pip, the run would fail differently.
-    subprocess.run([python, "-m", "venv", "--without-pip", str(venv)], check=True)
+    # A virtualenv reporting Python 3.12 (a labelled stand-in, tests/helpers/pyenv.py: the machine
+    # need not have a 3.12). No pip in it: if the role got as far as pip, the run would fail differently.
+    venv = fake_version_virtualenv(tmp_path / "venv312", "3.12.4")
     results = ansible.playbook(_role("profiles_cli", _profiles_cli_vars(venv, profiles_cli_mlcorelib=True)))
     msg = _failure(results)
-    assert "runs Python 3.12." in msg
+    assert "runs Python 3.12.4," in msg
     assert "profiles-mlcorelib needs Python >=3.9,<3.12" in msg
     assert "profiles_cli_mlcorelib: false" in msg
     assert "profiles-rudderstack needs" not in msg
-    assert not glob.glob(str(venv / "lib" / "python3.12" / "site-packages" / "profiles*"))
+    assert not glob.glob(os.path.join(venv, "lib", "python3*", "site-packages", "profiles*"))
 
 
 def test_profiles_cli_rejects_a_missing_virtualenv(ansible, tmp_path):

@@ -1,8 +1,9 @@
 """Shell init through the real ansible-playbook: the profiles_shell_init module on a throwaway home,
 and the pyenv role's shell init on a home whose ~/.bashrc already initialises pyenv.
 
-The role cases read the machine's existing pyenv and an installed Python (nothing is built,
-installed or created outside pytest's tmp dir): only the throwaway home's files change."""
+The role cases run on a pyenv root built in pytest's tmp dir with a stand-in 3.11 installed
+(tests/helpers/pyenv.py: the machine's pyenv checkout, linked; nothing is built, installed or
+created outside pytest's tmp dir): only the throwaway home's files change."""
 import os
 import stat
 import subprocess
@@ -10,7 +11,8 @@ import subprocess
 import pytest
 from ansible_collections.rudderstack.profiles.plugins.module_utils.pb import cli as pb_cli
 
-from test_roles_validation import PYENV_ROOT, _installed_versions
+from test_roles_validation import INSTALLED_311, needs_pyenv
+from tests.helpers.pyenv import make_pyenv_root
 
 # Debian's skeleton ~/.bashrc, shortened (it returns early in non-interactive shells).
 DEBIAN_BASHRC = "# ~/.bashrc: executed by bash(1) for non-login shells.\n\ncase $- in\n    *i*) ;;\n      *) return;;\nesac\n"
@@ -112,15 +114,16 @@ def test_bad_skip_if_names_the_option(ansible, home):
 
 # ---- the pyenv role ----------------------------------------------------------------------------
 
-needs_python = pytest.mark.skipif(not (PYENV_ROOT and _installed_versions("3.11")),
-                                  reason="needs an existing pyenv with a 3.11.x on this machine")
+@pytest.fixture
+def pyenv_root(tmp_path):
+    return make_pyenv_root(str(tmp_path / "pyenv-root"), INSTALLED_311)
 
 
-def pyenv_role(home):
+def pyenv_role(home, root):
     return [{"name": "pyenv role", "ansible.builtin.include_role": {"name": "rudderstack.profiles.pyenv"},
-             "vars": {"pyenv_root": PYENV_ROOT, "pyenv_user_home": str(home),
+             "vars": {"pyenv_root": root, "pyenv_user_home": str(home),
                       "pyenv_install_build_dependencies": False, "pyenv_virtualenv_name": "",
-                      "pyenv_python_version": _installed_versions("3.11")[-1]}}]
+                      "pyenv_python_version": INSTALLED_311[-1]}}]
 
 
 def interactive_bash(home, command):
@@ -129,27 +132,27 @@ def interactive_bash(home, command):
                           timeout=60, check=False)
 
 
-@needs_python
-def test_pyenv_role_leaves_a_bashrc_that_already_initialises_pyenv_alone(ansible, home):
-    # What pyenv's README tells users to add, pointed at this machine's pyenv.
+@needs_pyenv
+def test_pyenv_role_leaves_a_bashrc_that_already_initialises_pyenv_alone(ansible, home, pyenv_root):
+    # What pyenv's README tells users to add, pointed at the test's pyenv root.
     users_lines = ('export PYENV_ROOT="%s"\n'
                    '[[ -d $PYENV_ROOT/bin ]] && export PATH="$PYENV_ROOT/bin:$PATH"\n'
-                   'eval "$(pyenv init - bash)"\n' % PYENV_ROOT)
+                   'eval "$(pyenv init - bash)"\n' % pyenv_root)
     (home / ".bashrc").write_text(DEBIAN_BASHRC + users_lines)
 
-    ansible.playbook(pyenv_role(home), gather_facts=True)
+    ansible.playbook(pyenv_role(home, pyenv_root), gather_facts=True)
     assert ansible.last_stats["failures"] == 0, ansible.last_task_names
     assert (home / ".bashrc").read_text() == DEBIAN_BASHRC + users_lines
     assert not (home / ".zshrc").exists()
     assert ansible.last_stats["changed"] == 0
 
     shell = interactive_bash(home, "type -P pyenv; pyenv root")
-    assert shell.stdout.split() == [os.path.join(PYENV_ROOT, "bin", "pyenv"), PYENV_ROOT], shell.stderr
+    assert shell.stdout.split() == [os.path.join(pyenv_root, "bin", "pyenv"), pyenv_root], shell.stderr
 
 
-@needs_python
-def test_pyenv_role_writes_one_block_into_a_fresh_bashrc(ansible, home):
-    ansible.playbook(pyenv_role(home), gather_facts=True)
+@needs_pyenv
+def test_pyenv_role_writes_one_block_into_a_fresh_bashrc(ansible, home, pyenv_root):
+    ansible.playbook(pyenv_role(home, pyenv_root), gather_facts=True)
     assert ansible.last_stats["failures"] == 0, ansible.last_task_names
     bashrc = (home / ".bashrc").read_text()
     # Exactly the block the role wrote when it ran one task per file (homes keep theirs).
@@ -159,14 +162,14 @@ def test_pyenv_role_writes_one_block_into_a_fresh_bashrc(ansible, home):
         '[ -d "$PYENV_ROOT/bin" ] && export PATH="$PYENV_ROOT/bin:$PATH"\n'
         'eval "$(pyenv init - bash)"\n'
         'eval "$(pyenv virtualenv-init -)"\n'
-        "# END rudderstack.profiles pyenv\n" % PYENV_ROOT)
+        "# END rudderstack.profiles pyenv\n" % pyenv_root)
     assert not (home / ".zshrc").exists()
 
-    ansible.playbook(pyenv_role(home), gather_facts=True)
+    ansible.playbook(pyenv_role(home, pyenv_root), gather_facts=True)
     assert ansible.last_stats["changed"] == 0
     assert (home / ".bashrc").read_text() == bashrc
     shell = interactive_bash(home, "pyenv root")
-    assert shell.stdout.strip() == PYENV_ROOT, shell.stderr
+    assert shell.stdout.strip() == pyenv_root, shell.stderr
 
 
 # ---- the profiles_cli role ----------------------------------------------------------------------

@@ -274,11 +274,11 @@ def test_unreachable_host_times_out_naming_host_and_timeout(ansible):
     started = time.monotonic()
     result = ansible.module("profiles_grants", dict(
         warehouse="databricks", login_host=host, access_token="dapi-secret-token",
-        catalog="main", connect_timeout=2, principal=PRINCIPAL))
+        catalog="main", connect_timeout=1, principal=PRINCIPAL))
     elapsed = time.monotonic() - started
     silent.close()
     assert result.get("failed"), result
-    assert host in result["msg"] and "connect_timeout 2s" in result["msg"], result["msg"]
+    assert host in result["msg"] and "connect_timeout 1s" in result["msg"], result["msg"]
     assert "dapi-secret-token" not in json.dumps(result)
     assert elapsed < 30, elapsed
 

@@ -6,6 +6,7 @@ import psycopg2
 import pytest
 
 from tests.helpers.grants import login_args, privileges, unique
+from tests.helpers.pyenv import real_python
 
 PASSWORD = "S3cret-pw%s;'x"
 TABLE_ALL = ["DELETE", "INSERT", "REFERENCES", "SELECT", "TRIGGER", "TRUNCATE", "UPDATE"]
@@ -205,15 +206,16 @@ def test_connection_from_libpq_environment_variables(ansible, db):
     assert "USAGE ON SCHEMA website_eventstream" in privileges(db, principal)
 
 
-def test_missing_psycopg2_is_reported_with_the_pip_package(ansible, db):
-    """The system Python of this machine has no psycopg2: the module says what to install."""
-    runner_vars = {"ansible_python_interpreter": "/usr/bin/python3"}
-    proc = subprocess.run(["/usr/bin/python3", "-c", "import psycopg2"], capture_output=True, check=False)
-    if proc.returncode == 0:
-        pytest.skip("/usr/bin/python3 has psycopg2")
+def test_missing_psycopg2_is_reported_with_the_pip_package(ansible, db, tmp_path):
+    """A Python without psycopg2 (a fresh virtualenv: whether the machine's system Python has
+    psycopg2 does not matter): the module says what to install."""
+    python = str(tmp_path / "bare" / "bin" / "python")
+    subprocess.run([real_python(), "-m", "venv", "--without-pip", str(tmp_path / "bare")], check=True)
+    proc = subprocess.run([python, "-c", "import psycopg2"], capture_output=True, check=False)
+    assert proc.returncode != 0, "a fresh virtualenv imports psycopg2"
     task = {"name": "under test", "rudderstack.profiles.profiles_grants": grants_args(db, unique("rsa")),
             "ignore_errors": True}
-    result = ansible.playbook([task], extra_vars=runner_vars)[0]
+    result = ansible.playbook([task], extra_vars={"ansible_python_interpreter": python})[0]
     assert result.get("failed") and "psycopg2-binary" in result["msg"], result
 
 
