@@ -10,6 +10,10 @@ bash scripts/setup.sh || { echo "setup failed"; exit 1; }
 SETUP_SECONDS=$((SECONDS - SETUP_SECONDS))
 export PATH="$ROOT/.venv/bin:$PATH"
 export PB_BIN="$ROOT/.venv-pb/bin/pb"
+# Bytecode cached outside the checkout for every suite, not only pytest's processes: molecule's
+# and ansible-test's Ansible runs compile the same libraries (why: tests/conftest.py).
+unset PYTHONDONTWRITEBYTECODE
+export PYTHONPYCACHEPREFIX=${PYTHONPYCACHEPREFIX:-${XDG_CACHE_HOME:-$HOME/.cache}/rudderstack-profiles/pycache}
 
 PASSED=0 FAILED=0 FAILED_SUITES=() TIMES=()
 WANTED=" $* "
