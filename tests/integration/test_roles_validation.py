@@ -230,10 +230,12 @@ def _standin_index(root, version=None):
 
 
 @pytest.mark.parametrize("compile_", [False, True])
-def test_profiles_cli_leaves_bytecode_to_python_unless_asked(ansible, tmp_path, compile_):
+def test_profiles_cli_leaves_bytecode_to_python_unless_asked(ansible, tmp_path, compile_, monkeypatch):
     """profiles_cli_pip_compile: false (the default) installs with --no-compile, so no .pyc is
     written at install time; true lets pip compile. (The stand-in has no pb: the role then fails
     at its pb check, after the install this is about.)"""
+    # As on a workstation: the tests' own bytecode cache (tests/conftest.py) would take pip's .pyc.
+    monkeypatch.delenv("PYTHONPYCACHEPREFIX", raising=False)
     venv = tmp_path / "venv"
     subprocess.run(["python3", "-m", "venv", str(venv)], check=True)
     role_vars = _profiles_cli_vars(venv, profiles_cli_pycorelib=False,
