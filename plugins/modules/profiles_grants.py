@@ -340,6 +340,35 @@ queries:
   sample:
     - CREATE ROLE "rudderstack_admin" WITH LOGIN PASSWORD '********'
     - GRANT USAGE ON SCHEMA "website_eventstream" TO "rudderstack_admin"
+applied:
+  description:
+    - The writes (statements or API calls, as in RV(queries)) that took effect. After a successful
+      run, the same as RV(queries) without re-reads; in check mode empty.
+    - Also returned when the run fails while writing. PostgreSQL and Redshift apply everything in
+      one transaction, so a failure leaves this empty; Snowflake, BigQuery and Databricks have no
+      transaction for these writes, so those before the failure are listed here, stay applied, and
+      the failed task reports C(changed=true) (the next run completes the rest).
+  returned: always, and on failure
+  type: list
+  elements: str
+  sample:
+    - CREATE ROLE "rudderstack_admin" WITH LOGIN PASSWORD '********'
+unknown:
+  description:
+    - Returned when the run fails while writing - writes whose outcome could not be learnt (the
+      connection to PostgreSQL or Redshift was lost while the server committed them). The task then
+      reports C(changed=true); the next run reads the state and completes them either way.
+  returned: on failure
+  type: list
+  elements: str
+not_applied:
+  description:
+    - Returned when the run fails while writing - the write that failed and those planned after it,
+      none of which took effect (on PostgreSQL and Redshift, every statement of the rolled-back
+      transaction).
+  returned: on failure
+  type: list
+  elements: str
 plan:
   description: What differs between the desired and the current state.
   returned: always
@@ -451,7 +480,8 @@ def main():
     try:
         result = registry.execute(module.params, module.check_mode)
     except GrantsError as exc:
-        module.fail_json(msg=str(exc), changed=False)
+        # changed is true when writes took effect before the failure (listed in applied).
+        module.fail_json(msg=str(exc), **exc.result())
     module.exit_json(**result)
 
 

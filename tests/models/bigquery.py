@@ -25,7 +25,9 @@ tests/unit/fixtures/bigquery/, which say where each example came from):
 
 Test hooks: ``requests`` (every call, in order: method, path, If-Match, JSON body),
 ``inject_concurrent_change(resource, change)`` (applied just before the next write of that
-resource, so that write carries a stale etag), and direct state access for seeding/asserting.
+resource, so that write carries a stale etag), ``fail_on_write = N`` (the Nth write, counted from
+when it is set, is refused with 403 accessDenied as BigQuery refuses a caller lacking a
+permission on one dataset, changing nothing), and direct state access for seeding/asserting.
 """
 import base64
 import hashlib
@@ -109,6 +111,8 @@ class GoogleCloudModel:
         self.policies = {}      # project -> policy dict
         self.requests = []      # {"method", "path", "if_match", "body", "status"}, in order
         self.injections = {}    # resource key -> callable(model)
+        self.fail_on_write = None   # refuse the Nth write from now (403), see the docstring
+        self.writes_seen = 0
         self._counter = itertools.count(1)
         self.server = None
         self.url = None
@@ -383,6 +387,12 @@ class GoogleCloudModel:
             self.server.server_close()
 
     def route(self, method, path, caller, body, if_match):
+        if method in WRITE_METHODS and not path.endswith(":getIamPolicy") and self.fail_on_write:
+            self.writes_seen += 1
+            if self.writes_seen == self.fail_on_write:
+                raise ApiError(403, "PERMISSION_DENIED", "Access Denied: %s: the caller does not have "
+                               "permission (the model was told to refuse write %d)" % (path, self.writes_seen),
+                               "accessDenied")
         m = re.match(r"^/bigquery/v2/projects/([^/]+)/datasets(?:/([^/]+))?$", path)
         if m:
             project, dataset = m.groups()

@@ -25,6 +25,9 @@ to the securable is refused with INVALID_PARAMETER_VALUE; unknown principals are
 service principals are returned by application id; names are stored in lower case; errors are
 ``{"error_code", "message"}`` with the HTTP status the SDK maps to its exception classes. Every
 request is recorded (method, path, query, body) so that tests can assert what was (not) sent.
+``fail_on_write = N`` refuses the Nth write (POST/PATCH outside /oidc, counted from when it is
+set) with 403 PERMISSION_DENIED, changing nothing, as Unity Catalog refuses a caller that lacks
+MANAGE (or ownership) on a securable.
 """
 import base64
 import json
@@ -65,6 +68,8 @@ class Workspace:
         self.grants = {}                  # (type, full_name) -> {principal: set(REST privileges)}
         self.requests = []                # (method, path, query dict, body or None)
         self.admin = admin
+        self.fail_on_write = None         # refuse the Nth write from now (403), see the docstring
+        self.writes_seen = 0
 
     # -- setup helpers for tests ---------------------------------------------------------------
     def add_token(self, identity):
@@ -119,6 +124,11 @@ class Workspace:
         if path == "/oidc/v1/token":
             return self.token(body, headers)
         identity = self.authenticate(headers)
+        if method in ("POST", "PATCH", "PUT", "DELETE") and self.fail_on_write:
+            self.writes_seen += 1
+            if self.writes_seen == self.fail_on_write:
+                raise ApiError(403, "PERMISSION_DENIED", "User does not have MANAGE on %s (the model was told "
+                               "to refuse write %d)" % (path, self.writes_seen))
         if path == "/api/2.0/preview/scim/v2/Me":
             sp = [s for s in self.service_principals if s["applicationId"] == identity]
             if sp:

@@ -80,6 +80,8 @@ class Adapter:
     def __init__(self, params=None):
         self.params = self.resolve_aliases(params or {})
         self.read_round_trips = 0
+        self.applied = []   # Statements of this run that took effect and stay (apply keeps it current)
+        self.unknown = []   # Statements whose outcome could not be learnt (a connection lost at COMMIT)
 
     @classmethod
     def options(cls):
@@ -280,7 +282,13 @@ class Adapter:
     def apply(self, statements):
         """Must: execute ``statements``; atomically where the warehouse has transactions, else
         in an order whose partial failure the next run completes. Raise GrantsError, or
-        model.GrantsConflict when ``is_conflict`` says another run got there first."""
+        model.GrantsConflict when ``is_conflict`` says another run got there first.
+
+        Keep ``self.applied`` current: append each Statement as soon as the warehouse confirms
+        it took effect (all of them at once after a COMMIT), and put those whose outcome cannot
+        be known in ``self.unknown``. When ``apply`` fails, model.run reports them (the result's
+        ``applied``/``unknown``/``not_applied`` and ``changed``), so the adapter's own message
+        need only say what failed and why."""
         raise NotImplementedError
 
     def discard(self):

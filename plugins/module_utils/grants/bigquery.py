@@ -572,11 +572,16 @@ class BigQueryAdapter(Adapter):
         re-read and the repeated write appear after the refused one), which is what the module
         returns as ``queries``."""
         made = []
+        planned = list(statements)
+        index = 0
         try:
-            for statement in statements:
+            for index, statement in enumerate(planned):
                 getattr(self, "_apply_" + statement.template)(statement, made)
+                self.applied.append(statement)
+            index = len(planned)
         finally:
-            statements[:] = made
+            # On a failure the calls never reached stay listed (model.run reports them as not applied).
+            statements[:] = made + planned[index + 1:]
 
     def _apply_insert(self, statement, made):
         made.append(statement)

@@ -472,13 +472,14 @@ class DatabricksAdapter(Adapter):
         return statements + [patch(*key) for key in on_new]
 
     def apply(self, statements):
+        """One call after the other; model.run reports those applied before a failure."""
         for index, statement in enumerate(statements):
             method, path = statement.template
             try:
                 self._call(method, path, body=statement.params)
             except GrantsError as exc:
-                raise GrantsError("%s (%d of %d calls applied before it; Unity Catalog has no transactions: "
-                                  "rerun to complete)" % (exc, index, len(statements)))
+                raise GrantsError("%s (call %d of %d)" % (exc, index + 1, len(statements)))
+            self.applied.append(statement)
 
     def discard(self):
         """Nothing to end: reads leave no session open."""

@@ -653,10 +653,10 @@ class SnowflakeAdapter(Adapter):
                     else:
                         cur.execute(statement.template)
                 except snowflake_connector.Error as exc:
-                    raise GrantsError(
-                        "%s failed (statement %d of %d): %s. Snowflake has no transactions for these "
-                        "statements: the %d before it were applied and stay; rerunning completes the rest"
-                        % (statement.text, index + 1, len(statements), _message(exc), index))
+                    # model.run adds which statements before it were applied and stay.
+                    raise GrantsError("%s failed (statement %d of %d): %s" % (
+                        statement.text, index + 1, len(statements), _message(exc)))
+                self.applied.append(statement)
         finally:
             cur.close()
 

@@ -172,8 +172,14 @@ def test_failure_midway_converges_on_next_run(ansible, sf, fail_at):
     failed = run(ansible, sf)
     assert failed.get("failed"), failed
     assert len(sf.writes()) == fail_at
-    assert "statement %d of" % fail_at in failed["msg"] and "rerunning completes the rest" in failed["msg"]
-    assert "SQL execution internal error" in failed["msg"]
+    assert "statement %d of" % fail_at in failed["msg"] and "SQL execution internal error" in failed["msg"]
+    # What was applied stays (no transaction): listed, in the message too, and the task changed.
+    assert failed["changed"] is True, failed
+    assert len(failed["applied"]) == fail_at - 1 and failed["unknown"] == []
+    assert [a.split(" PASSWORD")[0] for a in failed["applied"]] == [w.split(" PASSWORD")[0] for w in sf.writes()[:fail_at - 1]]
+    assert len(failed["not_applied"]) == 15 - fail_at and failed["not_applied"][0] in failed["msg"]
+    assert "%d of the 14 planned writes were applied before the failure and stay" % (fail_at - 1) in failed["msg"]
+    assert failed["applied"][0] in failed["msg"] and "rerunning completes the rest" in failed["msg"]
     # Until the last statement the user never holds the role.
     assert ("PROFILES_ROLE", "USER", "PROFILES_TEST_USER") not in sf.role_grants
     sf.fail_on_write = None

@@ -264,6 +264,13 @@ class WarehouseRow:
     def snapshot(self, info):
         raise NotImplementedError
 
+    # Rows of warehouses without transactions: their model refuses the Nth write from now.
+    fail_at = None            # which write of a first run a fault test refuses
+
+    def fail_write(self, info, n):
+        model = info["model"]
+        model.writes_seen, model.fail_on_write = 0, n
+
 
 class PostgresRow(WarehouseRow):
     """The real PostgreSQL the test harness starts on 127.0.0.2 (log_statement=all)."""
@@ -335,6 +342,7 @@ class DatabricksRow(WarehouseRow):
 
     name = "databricks"
     ADMIN = "admin@example.com"
+    fail_at = 2   # after POST schemas: the first grant
 
     def prepare(self, pg, admin, dbname):
         from tests.models.databricks import StandIn, Workspace
@@ -395,6 +403,7 @@ class SnowflakeRow(WarehouseRow):
     tests/models/snowflake.py (HTTP on 127.0.0.1). The admin's password is the planted secret."""
 
     name = "snowflake"
+    fail_at = 2   # after CREATE ROLE
 
     def prepare(self, pg, admin, dbname):
         from tests.models.snowflake import SnowflakeModel
@@ -442,6 +451,9 @@ class BigQueryRow(WarehouseRow):
 
     name = "bigquery"
     PROJECT = "acme-analytics"
+    # The issue's case: datasets.insert, projects.setIamPolicy and the output dataset's patch
+    # applied, the input dataset's patch refused.
+    fail_at = 4
     ADMIN = "grants-admin@acme-analytics.iam.gserviceaccount.com"
 
     def prepare(self, pg, admin, dbname):

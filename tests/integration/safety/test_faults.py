@@ -19,6 +19,7 @@ from safety_helpers import (EXISTING_SITECONFIG, WAREHOUSES, BackgroundPlaybook,
 from tests.helpers.safety_totals import TOTALS
 
 SQL_ROWS = [row for row in WAREHOUSES if row.sql_faults]
+ONE_BY_ONE_ROWS = [row for row in WAREHOUSES if row.fail_at]
 
 
 def _failure(result):
@@ -87,9 +88,13 @@ def test_grants_fault_midway_then_converges(ansible, make_warehouse, row, fault)
         sql, words = FAULTS[fault]
         if sql:
             info["run"](sql % pid)
-            msg = _failure(run.results()[0])
+            result = run.results()[0]
+            msg = _failure(result)
             for word in words:
                 assert word in msg, msg
+            # One transaction: the statements before the failed one were rolled back with it.
+            assert result["changed"] is False and result["applied"] == result["unknown"] == [], result
+            assert result["not_applied"][0].startswith("CREATE ") and len(result["not_applied"]) > 3, result
         else:
             # The module process itself dies (ansible's workers leave the controller's process
             # group, so it is found by its socket), as on an out-of-memory kill or a crash.
@@ -107,6 +112,86 @@ def test_grants_fault_midway_then_converges(ansible, make_warehouse, row, fault)
     changes = catalog_changes(before, row.snapshot(info))
     assert not changes, "a failed run left part of its change:\n" + "\n".join(changes)
     _converges(ansible, info, args, existing)
+    TOTALS.faults_converged += 1
+
+
+@pytest.mark.parametrize("row", SQL_ROWS, ids=[r.name for r in SQL_ROWS])
+def test_connection_lost_during_commit_is_reported_as_unknown(make_warehouse, row):
+    """The one moment a transaction cannot tell: the server committed (locally) and the
+    connection went before the answer. Made real with synchronous replication to a standby that
+    never comes: the run's COMMIT is durable and then waits (wait event SyncRep) until its
+    session is terminated. The failure counts every statement as unknown and changed; they are
+    in fact there, so the next run has nothing to do."""
+    from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import model, registry
+    info = make_warehouse(row)
+    args = row.grants_args(info, "commit_lost_" + info["dbname"][-8:])
+    planned = registry.execute(args, True)["queries"]
+    settings = ("ALTER SYSTEM SET synchronous_standby_names = 'phantom_standby'",
+                "ALTER SYSTEM SET synchronous_commit = 'local'")   # every other database as before
+    for sql in settings:
+        info["run"](sql)
+    info["run"]("SELECT pg_reload_conf()")
+    info["run"]('ALTER DATABASE "%s" SET synchronous_commit = on' % info["dbname"])
+    outcome = {}
+
+    def execute():
+        try:
+            outcome["result"] = registry.execute(args, False)
+        except model.GrantsError as exc:
+            outcome["error"] = exc
+    TOTALS.faults += 1
+    worker = threading.Thread(target=execute)
+    worker.start()
+    try:
+        pid = wait_for(lambda: (info["run"]("SELECT pid FROM pg_stat_activity WHERE application_name = "
+                                            "'rudderstack.profiles' AND datname = %s AND wait_event = 'SyncRep'",
+                                            (info["dbname"],)) or [[None]])[0][0],
+                       timeout=30, what="the run's COMMIT to wait for the standby")
+        info["run"]("SELECT pg_terminate_backend(%s)", (pid,))
+        worker.join(30)
+    finally:
+        info["run"]("ALTER SYSTEM RESET synchronous_standby_names")
+        info["run"]("ALTER SYSTEM RESET synchronous_commit")
+        info["run"]("SELECT pg_reload_conf()")
+        info["run"]('ALTER DATABASE "%s" RESET synchronous_commit' % info["dbname"])
+    exc = outcome["error"]
+    assert exc.result() == {"changed": True, "applied": [], "unknown": planned, "not_applied": []}
+    assert "the connection was lost during COMMIT, so whether the %d statements were applied is unknown" % (
+        len(planned)) in str(exc), str(exc)
+    assert "whether %d writes took effect is unknown" % len(planned) in str(exc)
+    assert registry.execute(args, True)["changed"] is False   # it had committed
+    TOTALS.faults_converged += 1
+
+
+@pytest.mark.parametrize("row", ONE_BY_ONE_ROWS, ids=[r.name for r in ONE_BY_ONE_ROWS])
+def test_failure_after_writes_reports_them_and_converges(ansible, make_warehouse, row):
+    """Warehouses without transactions for these writes: the warehouse refuses a write after
+    others took effect. The failed task says changed, lists the writes that stay (and names
+    them in its message) and those not applied; the writes that stay are in the warehouse; the
+    next run completes the rest, and the one after has nothing to do."""
+    from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import registry
+    info = make_warehouse(row)
+    args = row.grants_args(info, "partial_" + info["dbname"][-8:])
+    planned = registry.execute(args, True)["queries"]
+    before = row.snapshot(info)
+    row.fail_write(info, row.fail_at)
+    TOTALS.faults += 1
+    failed = ansible.module("profiles_grants", args)
+    msg = _failure(failed)
+    assert failed["changed"] is True and failed["unknown"] == [], failed
+    assert failed["applied"] == planned[:row.fail_at - 1], failed
+    assert failed["not_applied"] == planned[row.fail_at - 1:], failed
+    assert "%d of the %d planned writes were applied before the failure and stay" % (
+        row.fail_at - 1, len(planned)) in msg, msg
+    assert all(text in msg for text in failed["applied"]) and "rerunning completes the rest" in msg, msg
+    assert failed["not_applied"][0] in msg, msg
+    assert "the model was told to refuse write %d" % row.fail_at in msg or "SQL execution internal error" in msg, msg
+    assert row.snapshot(info) != before            # what was applied stays
+    info["model"].fail_on_write = None
+    again = ansible.module("profiles_grants", args)
+    assert not again.get("failed") and again["changed"] is True, again
+    assert again["applied"] == again["queries"] and set(again["queries"]) <= set(failed["not_applied"]), again
+    assert registry.execute(args, True)["changed"] is False
     TOTALS.faults_converged += 1
 
 
