@@ -17,9 +17,11 @@ PROJECT = "acme-analytics"
 ADMIN = "grants-admin@acme-analytics.iam.gserviceaccount.com"
 PB_SA = "rudderstack@acme-analytics.iam.gserviceaccount.com"
 OTHER_SA = "loader@acme-analytics.iam.gserviceaccount.com"
+# Condition fields in the order Google's JSON gives them (google.type.Expr's field numbers:
+# expression, title, description), as a byte-for-byte comparison of what was read needs.
 CONDITIONAL = {"role": "roles/bigquery.jobUser", "members": ["serviceAccount:" + PB_SA, "user:eve@example.com"],
-               "condition": {"title": "expirable access", "description": "Does not grant access after Sep 2020",
-                             "expression": "request.time < timestamp('2020-10-01T00:00:00.000Z')"}}
+               "condition": {"expression": "request.time < timestamp('2020-10-01T00:00:00.000Z')",
+                             "title": "expirable access", "description": "Does not grant access after Sep 2020"}}
 SEED_BINDINGS = [
     {"role": "roles/owner", "members": ["user:mike@example.com", "serviceAccount:" + ADMIN]},
     {"role": "roles/bigquery.jobUser", "members": ["serviceAccount:" + OTHER_SA]},
@@ -218,6 +220,71 @@ def test_exclusive_removes_only_the_principals_extras(ansible, gcloud):
     assert CONDITIONAL in bindings and before_policy[0] in bindings
     assert again["changed"] is False, again
     assert len(gcloud.writes()) == 4   # the first run: insert, setIamPolicy, two patches; the rerun none
+
+
+DATASET_CONDITION = {"expression": "resource.name.startsWith(\"projects/%s/datasets/website_eventstream/tables/"
+                                   "tracks\")" % PROJECT,
+                     "title": "tracks only", "description": "analysts read the tracks table"}
+CONDITIONAL_ENTRIES = [
+    {"role": "roles/bigquery.dataViewer", "iamMember": "group:analysts@example.com", "condition": DATASET_CONDITION},
+    {"role": "roles/bigquery.dataEditor", "userByEmail": PB_SA, "condition": DATASET_CONDITION},
+]
+
+
+def test_conditional_entries_and_bindings_survive_byte_for_byte(ansible, gcloud):
+    """A dataset holding IAM-condition access entries (someone else's, and one of the
+    principal's own) is read and patched with accessPolicyVersion=3: it is updated, not refused,
+    and the conditional entries and the conditional project binding come back byte for byte
+    after an append run, its rerun and an exclusive run. The principal's conditional entry is
+    not counted as its role and never removed."""
+    stored = gcloud.datasets[(PROJECT, "website_eventstream")]
+    stored["access"] += copy.deepcopy(CONDITIONAL_ENTRIES)
+    stored["access"].append({"role": "OWNER", "userByEmail": PB_SA})   # an extra only exclusive removes
+
+    def conditional_state():   # as datasets.get (version 3) and getIamPolicy return them
+        entries = [e for e in gcloud.dataset_view(PROJECT, "website_eventstream")["access"] if "condition" in e]
+        bindings = [b for b in gcloud.policies[PROJECT]["bindings"] if "condition" in b]
+        return json.dumps(entries), json.dumps(bindings)
+    before = conditional_state()
+    assert len(json.loads(before[0])) == 2 and before[1] == json.dumps([CONDITIONAL])
+    mine = json.loads(before[0])[1:]
+    mark = len(gcloud.requests)
+    append = ansible.module("profiles_grants", args(gcloud))
+    assert not append.get("failed") and append["changed"] is True, append
+    assert conditional_state() == before
+    assert entries_of(gcloud, "website_eventstream", PB_SA) == mine + [
+        {"role": "OWNER", "userByEmail": PB_SA}, {"role": "READER", "userByEmail": PB_SA}]
+    dataset_calls = [r for r in gcloud.requests[mark:] if "/datasets" in r["path"]]
+    assert dataset_calls and all(r["query"].get("accessPolicyVersion") == ["3"] for r in dataset_calls
+                                 if r["method"] in ("GET", "PATCH")), dataset_calls
+    again = ansible.module("profiles_grants", args(gcloud))
+    assert again["changed"] is False and again["queries"] == [], again
+    exclusive = ansible.module("profiles_grants", args(gcloud, mode="exclusive"))
+    assert not exclusive.get("failed") and exclusive["plan"]["to_revoke"] == [
+        "roles/bigquery.dataOwner ON DATASET %s.website_eventstream" % PROJECT], exclusive
+    assert conditional_state() == before
+    assert entries_of(gcloud, "website_eventstream", PB_SA) == mine + [{"role": "READER", "userByEmail": PB_SA}]
+
+
+def test_model_hides_conditions_and_refuses_patches_without_version_3(gcloud):
+    """The documented failure the adapter avoids, in the model: datasets.get without
+    accessPolicyVersion=3 shows conditional entries as <role>_withcond_<hash>, and a patch of
+    such a dataset without it is rejected, whatever it writes."""
+    from tests.models.bigquery import ApiError
+    gcloud.datasets[(PROJECT, "website_eventstream")]["access"] += copy.deepcopy(CONDITIONAL_ENTRIES)
+    legacy = gcloud.get_dataset(ADMIN, PROJECT, "website_eventstream", version=0)["access"]
+    shown = [e for e in legacy if "_withcond_" in e.get("role", "")]
+    assert len(shown) == 2 and not any("condition" in e for e in legacy)
+    assert shown[0]["role"].startswith("roles/bigquery.dataViewer_withcond_")
+    full = gcloud.get_dataset(ADMIN, PROJECT, "website_eventstream", version=3)["access"]
+    assert [e["condition"] for e in full if "condition" in e] == [DATASET_CONDITION] * 2
+    for access in (legacy, full):
+        with pytest.raises(ApiError) as err:
+            gcloud.patch_dataset(ADMIN, PROJECT, "website_eventstream", {"access": access}, None, version=1)
+        assert err.value.code == 400
+    with pytest.raises(ApiError):   # a withcond role cannot be written back, even with version 3
+        gcloud.patch_dataset(ADMIN, PROJECT, "website_eventstream", {"access": legacy}, None, version=3)
+    gcloud.patch_dataset(ADMIN, PROJECT, "website_eventstream", {"access": full}, None, version=3)
 
 
 def test_absent_revokes_what_present_granted(ansible, gcloud):
