@@ -26,7 +26,17 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import errno
 import os
+import socket
+import ssl
+
+try:
+    from urllib.parse import urlsplit
+    from urllib.request import getproxies, proxy_bypass
+except ImportError:  # Python 2: never reached (the HTTP warehouses' clients need Python 3)
+    from urlparse import urlsplit
+    from urllib import getproxies, proxy_bypass
 
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import GrantsError, quote_ident
 
@@ -40,6 +50,78 @@ LOGIN_HOST_DOC = (
     "postgres and redshift, C(<account>.snowflakecomputing.com) for snowflake). On V(databricks), the "
     "workspace URL, for example C(https://adb-1234567890123456.7.azuredatabricks.net), required there; "
     "without a scheme, C(https://) is assumed (the siteconfig's C(host) can be given as is).")
+
+
+def client_ca_bundle():
+    """The CA file the HTTP clients (requests, which the Snowflake, Google and Databricks
+    libraries use) verify servers with: REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE, else certifi's."""
+    for var in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        if os.environ.get(var):
+            return os.environ[var]
+    try:
+        import certifi
+    except ImportError:
+        return None
+    return certifi.where()
+
+
+def _unreachable(what, text):
+    return GrantsError("cannot connect to %s: %s" % (what, text))
+
+
+def check_endpoint(url, option, timeout, what):
+    """Reach the endpoint ``url`` once, the way its HTTP client will (TCP, then TLS for https),
+    and raise GrantsError naming host:port and ``option`` when the name does not resolve, the
+    connection is refused or times out, or the TLS handshake fails (a plain-HTTP server, an
+    untrusted certificate). The clients retry such failures until their own deadlines and then
+    report them as timeouts (Snowflake: "login timed out" after the whole login_timeout); this
+    says what happened at once. Skipped when a proxy from the environment (HTTPS_PROXY...,
+    NO_PROXY) carries the client's requests: the endpoint is not reached directly then.
+    ``what`` (for example "the Snowflake account xy12345") starts the message."""
+    parts = urlsplit(url if "://" in url else "https://" + url)
+    host, tls = parts.hostname, parts.scheme == "https"
+    port = parts.port or (443 if tls else 80)
+    if not host:
+        raise _unreachable(what, "%r names no host; check %s" % (url, option))
+    proxies = getproxies()
+    if (proxies.get(parts.scheme) or proxies.get("all")) and not proxy_bypass(host):
+        return
+    where = "%s:%s" % (host, port)
+    try:
+        address = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)[0][4][0]
+    except socket.gaierror as exc:
+        raise _unreachable(what, "DNS lookup failed: cannot resolve the host name %s (%s); check %s"
+                           % (host, exc.strerror or exc, option))
+    try:
+        sock = socket.create_connection((host, port), timeout)
+    except socket.timeout:
+        raise _unreachable(what, "connecting to %s (%s) timed out after %ss (connect_timeout); check %s, and "
+                           "that a firewall lets this host through" % (where, address, timeout, option))
+    except (IOError, OSError) as exc:
+        if getattr(exc, "errno", None) == errno.ECONNREFUSED:
+            raise _unreachable(what, "connection refused by %s (%s): nothing listens on that port; check %s"
+                               % (where, address, option))
+        raise _unreachable(what, "%s (%s): %s; check %s"
+                           % (where, address, getattr(exc, "strerror", None) or exc, option))
+    try:
+        if tls:
+            context = ssl.create_default_context(cafile=client_ca_bundle())
+            context.wrap_socket(sock, server_hostname=host).close()
+    except ssl.SSLCertVerificationError as exc:
+        raise _unreachable(what, "TLS failed: the certificate of %s is not trusted (%s); check %s, or give "
+                           "the CA file in REQUESTS_CA_BUNDLE" % (where, exc.verify_message or exc, option))
+    except ssl.SSLError as exc:
+        raise _unreachable(what, "TLS failed: the handshake with %s failed (%s); the endpoint does not speak "
+                           "TLS there (a plain-HTTP server makes it WRONG_VERSION_NUMBER); check %s"
+                           % (where, exc.reason or exc, option))
+    except socket.timeout:
+        raise _unreachable(what, "TLS failed: the handshake with %s did not complete within %ss "
+                           "(connect_timeout); check %s" % (where, timeout, option))
+    except (IOError, OSError) as exc:
+        raise _unreachable(what, "TLS failed: %s closed the connection during the handshake (%s); check %s"
+                           % (where, exc, option))
+    finally:
+        sock.close()
 
 
 def option(type, description, env=(), default=None, choices=None, no_log=None, aliases=(),

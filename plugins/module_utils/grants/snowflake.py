@@ -39,7 +39,8 @@ __metaclass__ = type
 import re
 import traceback
 
-from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.adapter import LOGIN_HOST_DOC, Adapter, option
+from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.adapter import (
+    LOGIN_HOST_DOC, Adapter, check_endpoint, option)
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import (
     Current, Grant, GrantsError, Statement, kind_rank, quote_ident)
 
@@ -296,6 +297,13 @@ class SnowflakeAdapter(Adapter):
 
     def connect(self):
         kwargs = self.connect_kwargs()
+        # The connector retries a refused connection, a name that does not resolve or a failed
+        # TLS handshake until login_timeout and then says "login timed out": name them at once.
+        check_endpoint("%s://%s:%s" % (kwargs.get("protocol", "https"),
+                                       kwargs.get("host") or "%s.snowflakecomputing.com" % kwargs["account"],
+                                       kwargs.get("port", 443)),
+                       "login_host and login_port (or account)", kwargs["login_timeout"],
+                       "Snowflake account %s" % kwargs["account"])
         try:
             self.conn = snowflake_connector.connect(**kwargs)
         except snowflake_connector.Error as exc:

@@ -290,6 +290,56 @@ def test_unreachable_endpoint_fails_within_connect_timeout(make_warehouse, row, 
     TOTALS.faults_converged += 1   # nothing to converge: it failed in time and changed nothing
 
 
+def _closed_port():
+    """A loopback port nothing listens on (bound, then released)."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.2", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
+# What the failure must say, per kind (the adapters' and libpq's words).
+BROKEN = {"refused": ("connection refused",), "dns": ("DNS lookup failed", ".invalid"),
+          "tls": ("TLS",)}
+
+
+@pytest.mark.parametrize("row", WAREHOUSES, ids=[r.name for r in WAREHOUSES])
+def test_refused_unresolvable_or_not_tls_fails_at_once_as_such(make_warehouse, row):
+    """A closed port, a name that does not resolve, and a listener that does not speak TLS
+    where the client expects it: each fails in well under connect_timeout (no retry loop),
+    with a message that says which of the three it is, names host:port (or the host) and the
+    option to check, and nothing is written."""
+    from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import model, registry
+    info = make_warehouse(row)
+    before = row.snapshot(info)
+    timeout = 5
+    for kind in sorted(BROKEN):
+        port = _closed_port()
+        args = row.grants_args(info, "broken_" + kind)
+        args.update(row.broken_endpoint_args(info, kind, port), connect_timeout=timeout)
+        TOTALS.faults += 1
+        adapter = registry.adapter_for(args)
+        assert not adapter.client_import_error()
+        start = time.monotonic()
+        try:
+            with pytest.raises(model.GrantsError) as err:
+                adapter.connect()
+                model.run(adapter, model.build_desired(args, adapter), False)
+            elapsed = time.monotonic() - start
+        finally:
+            adapter.close()
+        message = str(err.value)
+        for words in BROKEN[kind]:
+            assert words in message, (kind, message)
+        if kind == "refused":
+            assert "127.0.0.2:%d" % port in message or ("127.0.0.2" in message and str(port) in message), message
+        assert "check " in message and "Traceback" not in message, message
+        assert elapsed < 2, (kind, elapsed, message)
+        assert row.snapshot(info) == before
+        TOTALS.faults_converged += 1   # nothing to converge: it failed at once and changed nothing
+
+
 # -- files: the module process killed midway through writing (faulthook/sitecustomize.py kills it
 # at the move that would land the new file, after the temporary file is complete)
 

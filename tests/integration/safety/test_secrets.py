@@ -64,7 +64,7 @@ def _tasks(row, info, scanner, folder):
         grants_tasks = [
             ("grants: create the principal", grants),
             ("grants: wrong credential", dict(grants, **{credential: wrong})),
-            # connect_timeout 1: the API clients retry a refused port for their whole budget.
+            # A refused port (the adapters say so at once; connect_timeout 1 bounds it regardless).
             ("grants: unreachable host", dict(grants, **row.endpoint_args(info, _closed_port(), 1))),
         ]
         if registry.ADAPTERS[row.name].PASSWORDS:
