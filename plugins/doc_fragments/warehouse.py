@@ -270,6 +270,15 @@ options:
     choices:
       - dataset
       - project
+  databricks_principal_lookup:
+    description:
+      - Look the principal up in the workspace's SCIM API (users by e-mail, groups by name, service principals
+        by application id) and fail before anything is written when it is not there. Set V(false) to grant
+        to an account-level identity that is not assigned to this workspace (Unity Catalog accepts those;
+        the workspace's SCIM API does not list them).
+      - Used by V(databricks) only.
+      - When unset, V(True).
+    type: bool
   role:
     description:
       - The role every grant goes to (pb's siteconfig C(role)). Created when missing; with O(principal_type=user)

@@ -20,9 +20,11 @@ description:
     tables), computes a plan (to grant, to revoke, unchanged) and sends only the difference, all in
     one transaction where the warehouse has them (PostgreSQL, Redshift) - if any statement fails,
     nothing of the run is applied.
-  - Passwords never travel in clear text in a statement (so the server's statement log never shows
-    them) - on PostgreSQL the SCRAM-SHA-256 verifier is computed by libpq where the module runs and
-    sent instead, on Redshift the documented MD5 hash string.
+  - On PostgreSQL and Redshift a principal's password never travels in clear text in a statement (so
+    the server's statement log never shows it) - on PostgreSQL the SCRAM-SHA-256 verifier is computed
+    by libpq where the module runs and sent instead, on Redshift the documented MD5 hash string. On
+    Snowflake the statement carries the password itself (inside HTTPS). The collection's
+    C(docs/security.md) lists, per warehouse, what travels to the server and what does not.
   - Only explicit grants to the principal are counted; rights through PUBLIC or role membership
     are not. Privileges on objects the principal owns count as held and are never revoked.
   - On V(databricks) (Unity Catalog), the grants are read with the permissions API (every page) and

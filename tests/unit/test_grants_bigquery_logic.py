@@ -219,11 +219,13 @@ def test_plan_and_calls_from_current_state():
         "roles/bigquery.dataOwner ON DATASET my-gcp-project.website_eventstream"]
     d.extra["location"] = "EU"
     texts = [s.text for s in a.render(plan, d, current)]
+    # The policy first (it refuses a service account that does not exist), then existing
+    # datasets, then the new one.
     assert texts == [
-        "datasets.insert projects/my-gcp-project/datasets/rs_profiles (location EU)",
         "projects.setIamPolicy projects/my-gcp-project (policy version 3, with its etag): add "
         "roles/bigquery.jobUser serviceAccount:%s; remove roles/bigquery.admin serviceAccount:%s" % (SA, SA),
-        "datasets.patch projects/my-gcp-project/datasets/rs_profiles (access, If-Match etag): add "
-        "roles/bigquery.dataEditor userByEmail:%s" % SA,
         "datasets.patch projects/my-gcp-project/datasets/website_eventstream (access, If-Match etag): remove "
-        "roles/bigquery.dataOwner userByEmail:%s" % SA]
+        "roles/bigquery.dataOwner userByEmail:%s" % SA,
+        "datasets.insert projects/my-gcp-project/datasets/rs_profiles (location EU)",
+        "datasets.patch projects/my-gcp-project/datasets/rs_profiles (access, If-Match etag): add "
+        "roles/bigquery.dataEditor userByEmail:%s" % SA]

@@ -35,7 +35,7 @@ import re
 import traceback
 
 from ansible_collections.rudderstack.profiles.plugins.module_utils import warehouses
-from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.adapter import Adapter, option
+from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.adapter import Adapter, check_endpoint, option
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import (
     Current, Grant, GrantsError, Statement)
 
@@ -462,6 +462,16 @@ class BigQueryAdapter(Adapter):
                                  or "https://cloudresourcemanager.googleapis.com"),
             "token": getattr(self.credentials, "_token_uri", None),
         }
+        # The clients retry refused connections until their deadline and report a timeout: say
+        # at once when an endpoint does not resolve, refuses, or fails TLS.
+        checked = set()
+        for endpoint, option_name in (("token", "credentials_path or credentials (the key's token_uri)"),
+                                      ("bigquery", "bigquery_api_endpoint"),
+                                      ("resource manager", "bigquery_resource_manager_endpoint")):
+            url = self.endpoints.get(endpoint)
+            if url and url not in checked:
+                checked.add(url)
+                check_endpoint(url, option_name, self.timeout, "the Google %s endpoint" % endpoint)
         bq_options = {"api_endpoint": params["bigquery_api_endpoint"]} if params["bigquery_api_endpoint"] else None
         rm_options = ({"api_endpoint": params["bigquery_resource_manager_endpoint"]}
                       if params["bigquery_resource_manager_endpoint"] else None)
@@ -577,13 +587,19 @@ class BigQueryAdapter(Adapter):
 
     # -- rendering -----------------------------------------------------------------------------
     def render(self, plan, desired, current):
+        """The project policy first, then the patches of datasets that exist, then the new
+        datasets and their patches. setIamPolicy refuses a service account that does not exist
+        (400, changing nothing): with the policy written first, a principal that does not exist
+        fails before anything is written (docs/bigquery.md says why there is no separate check)."""
         statements = []
         member = SA_PREFIX + desired.principal
+        inserts = []
         for name, dummy in plan.create_schemas:
             project, dataset = self.dataset_ref(name)
             text = "datasets.insert projects/%s/datasets/%s (location %s)" % (
                 project, dataset, desired.extra["location"])
-            statements.append(Statement(text, "insert", {"dataset": name, "location": desired.extra["location"]}))
+            inserts.append(Statement(text, "insert", {"dataset": name, "location": desired.extra["location"]}))
+        created = set(name for name, dummy in plan.create_schemas)
         changes = {}
         for verb, grants in (("add", plan.to_grant), ("remove", plan.to_revoke)):
             for grant in grants:
@@ -594,12 +610,14 @@ class BigQueryAdapter(Adapter):
             text = "projects.setIamPolicy projects/%s (policy version 3, with its etag): %s" % (
                 self.project, _change_text(project_change, member))
             statements.append(Statement(text, "set_iam_policy", project_change))
-        for (kind, target), change in sorted(changes.items()):
+        patches = []
+        for (kind, target), change in sorted(changes.items(), key=lambda item: (item[0][1][0] in created, item[0])):
             project, dataset = self.dataset_ref(target[0])
             text = "datasets.patch projects/%s/datasets/%s (access, If-Match etag): %s" % (
                 project, dataset, _change_text(change, "userByEmail:" + desired.principal))
-            statements.append(Statement(text, "patch_access", dict(change, dataset=target[0])))
-        return statements
+            patches.append(Statement(text, "patch_access", dict(change, dataset=target[0])))
+        existing = [p for p in patches if p.params["dataset"] not in created]
+        return statements + existing + inserts + [p for p in patches if p.params["dataset"] in created]
 
     # -- writing -------------------------------------------------------------------------------
     def apply(self, statements):
@@ -644,6 +662,10 @@ class BigQueryAdapter(Adapter):
                            request=request, retry=self._retry(), timeout=self.timeout)
                 return
             except GrantsError as exc:
+                if isinstance(exc, ApiCallError) and exc.code == 400 and "does not exist" in str(exc):
+                    raise GrantsError("principal: the service account %s does not exist (%s); check principal: "
+                                      "give the e-mail of an existing service account (this module never "
+                                      "creates one)" % (self.principal, exc))
                 if not _concurrent(exc):
                     raise
         raise GrantsError("%s: the policy kept changing concurrently; gave up after %d attempts"

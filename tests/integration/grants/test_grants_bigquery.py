@@ -85,14 +85,16 @@ def test_first_run_grants_rerun_sends_no_write(ansible, gcloud):
     first = ansible.module("profiles_grants", args(gcloud), diff=True)
     assert not first.get("failed"), first
     assert first["changed"] is True
+    # The policy first (it refuses a service account that does not exist, before anything is
+    # written), then the datasets that exist, then the new dataset and its access.
     assert first["queries"] == [
-        "datasets.insert projects/%s/datasets/rs_profiles (location EU)" % PROJECT,
         "projects.setIamPolicy projects/%s (policy version 3, with its etag): add roles/bigquery.jobUser "
         "serviceAccount:%s" % (PROJECT, PB_SA),
-        "datasets.patch projects/%s/datasets/rs_profiles (access, If-Match etag): add "
-        "roles/bigquery.dataEditor userByEmail:%s" % (PROJECT, PB_SA),
         "datasets.patch projects/%s/datasets/website_eventstream (access, If-Match etag): add "
         "roles/bigquery.dataViewer userByEmail:%s" % (PROJECT, PB_SA),
+        "datasets.insert projects/%s/datasets/rs_profiles (location EU)" % PROJECT,
+        "datasets.patch projects/%s/datasets/rs_profiles (access, If-Match etag): add "
+        "roles/bigquery.dataEditor userByEmail:%s" % (PROJECT, PB_SA),
     ]
     assert first["plan"]["create_schemas"] == ["rs_profiles"]
     assert "roles/bigquery.jobUser ON PROJECT %s" % PROJECT in first["plan"]["to_grant"]
@@ -220,6 +222,20 @@ def test_exclusive_removes_only_the_principals_extras(ansible, gcloud):
     assert CONDITIONAL in bindings and before_policy[0] in bindings
     assert again["changed"] is False, again
     assert len(gcloud.writes()) == 4   # the first run: insert, setIamPolicy, two patches; the rerun none
+
+
+def test_a_service_account_that_does_not_exist_fails_before_any_write(ansible, gcloud):
+    """Nothing the adapter's APIs offer says whether a service account exists before a write
+    (docs/bigquery.md); setIamPolicy, sent first, refuses one that does not exist and changes
+    nothing: the run fails naming the option, with nothing written or applied."""
+    ghost = "ghost@%s.iam.gserviceaccount.com" % PROJECT
+    before = copy.deepcopy((gcloud.datasets, gcloud.policies))
+    failed = ansible.module("profiles_grants", args(gcloud, principal=ghost))
+    assert failed.get("failed") and failed["changed"] is False and failed["applied"] == [], failed
+    assert failed["msg"].startswith("principal: the service account %s does not exist" % ghost), failed["msg"]
+    assert "check principal" in failed["msg"] and len(failed["not_applied"]) == 4
+    assert [w["path"] for w in gcloud.writes()] == ["/v3/projects/%s:setIamPolicy" % PROJECT]   # refused
+    assert (gcloud.datasets, gcloud.policies) == before
 
 
 DATASET_CONDITION = {"expression": "resource.name.startsWith(\"projects/%s/datasets/website_eventstream/tables/"

@@ -264,6 +264,13 @@ class WarehouseRow:
     def snapshot(self, info):
         raise NotImplementedError
 
+    def broken_endpoint_args(self, info, kind, closed_port):
+        """Options that point the module at an endpoint that fails at once: ``refused`` (a
+        loopback port nothing listens on, ``closed_port``), ``dns`` (a name under the reserved
+        .invalid TLD, RFC 2606) or ``tls`` (a listener that does not speak TLS where the client
+        expects it)."""
+        raise NotImplementedError
+
     # Rows of warehouses without transactions: their model refuses the Nth write from now.
     fail_at = None            # which write of a first run a fault test refuses
 
@@ -281,6 +288,12 @@ class PostgresRow(WarehouseRow):
 
     def endpoint_args(self, info, port, timeout):
         return {"login_host": "127.0.0.2", "login_port": port, "connect_timeout": timeout}
+
+    def broken_endpoint_args(self, info, kind, closed_port):
+        return {"refused": {"login_host": "127.0.0.2", "login_port": closed_port},
+                "dns": {"login_host": "warehouse.invalid"},
+                # The test server speaks no TLS: libpq's TLS negotiation is refused.
+                "tls": {"sslmode": "require"}}[kind]
 
     def prepare(self, pg, admin, dbname):
         conn = connect(pg)
@@ -372,6 +385,11 @@ class DatabricksRow(WarehouseRow):
     def endpoint_args(self, info, port, timeout):
         return {"login_host": "http://127.0.0.2:%d" % port, "connect_timeout": timeout}
 
+    def broken_endpoint_args(self, info, kind, closed_port):
+        return {"login_host": {"refused": "http://127.0.0.2:%d" % closed_port,
+                               "dns": "https://adb-1234567890123456.7.azuredatabricks.invalid",
+                               "tls": info["model"].url.replace("http://", "https://")}[kind]}
+
     def max_failure_seconds(self, timeout):
         # The SDK's HTTP timeout and its retry budget are both set to connect_timeout.
         return 3 * timeout + 3
@@ -431,6 +449,11 @@ class SnowflakeRow(WarehouseRow):
     def endpoint_args(self, info, port, timeout):
         return {"login_host": "127.0.0.2", "login_port": port, "connect_timeout": timeout}
 
+    def broken_endpoint_args(self, info, kind, closed_port):
+        return {"refused": {"login_host": "127.0.0.2", "login_port": closed_port},
+                "dns": {"login_host": "testaccount.snowflakecomputing.invalid", "login_port": 443},
+                "tls": {"snowflake_protocol": "https"}}[kind]   # the model speaks plain HTTP
+
     def max_failure_seconds(self, timeout):
         return 3 * timeout + 3
 
@@ -451,8 +474,9 @@ class BigQueryRow(WarehouseRow):
 
     name = "bigquery"
     PROJECT = "acme-analytics"
-    # The issue's case: datasets.insert, projects.setIamPolicy and the output dataset's patch
-    # applied, the input dataset's patch refused.
+    # As in the issue (the policy and a dataset written, another dataset's patch refused):
+    # projects.setIamPolicy, the input dataset's patch and datasets.insert applied, the output
+    # dataset's patch refused.
     fail_at = 4
     ADMIN = "grants-admin@acme-analytics.iam.gserviceaccount.com"
 
@@ -495,6 +519,11 @@ class BigQueryRow(WarehouseRow):
     def endpoint_args(self, info, port, timeout):
         url = "http://127.0.0.2:%d" % port
         return {"bigquery_api_endpoint": url, "bigquery_resource_manager_endpoint": url, "connect_timeout": timeout}
+
+    def broken_endpoint_args(self, info, kind, closed_port):
+        url = {"refused": "http://127.0.0.2:%d" % closed_port, "dns": "https://bigquery.googleapis.invalid",
+               "tls": info["model"].url.replace("http://", "https://")}[kind]
+        return {"bigquery_api_endpoint": url}
 
     def max_failure_seconds(self, timeout):
         return 3 * timeout + 3
