@@ -143,7 +143,7 @@ def test_check_mode_reads_only(ansible, gcloud):
                             extra_env={"GOOGLE_APPLICATION_CREDENTIALS": gcloud.keyfile})
     assert not result.get("failed"), result
     assert result["changed"] is True
-    assert len(result["queries"]) == 4 and result["queries"][0].startswith("datasets.insert")
+    assert len(result["queries"]) == 4 and result["queries"][2].startswith("datasets.insert")
     assert gcloud.writes() == []
     assert ("acme-analytics", "rs_profiles") not in gcloud.datasets
     assert gcloud.policies[PROJECT]["bindings"] == SEED_BINDINGS
@@ -168,14 +168,14 @@ def test_concurrent_changes_are_retried_and_kept(ansible, gcloud):
     assert not result.get("failed"), result
     # queries: the calls made, the refused writes, re-reads and repeated writes included.
     assert [q.split(" (")[0] for q in result["queries"]] == [
-        "datasets.insert projects/%s/datasets/rs_profiles" % PROJECT,
         "projects.setIamPolicy projects/%s" % PROJECT,
         "projects.getIamPolicy projects/%s" % PROJECT,
         "projects.setIamPolicy projects/%s" % PROJECT,
-        "datasets.patch projects/%s/datasets/rs_profiles" % PROJECT,
         "datasets.patch projects/%s/datasets/website_eventstream" % PROJECT,
         "datasets.get projects/%s/datasets/website_eventstream" % PROJECT,
-        "datasets.patch projects/%s/datasets/website_eventstream" % PROJECT]
+        "datasets.patch projects/%s/datasets/website_eventstream" % PROJECT,
+        "datasets.insert projects/%s/datasets/rs_profiles" % PROJECT,
+        "datasets.patch projects/%s/datasets/rs_profiles" % PROJECT]
     sets = [r["status"] for r in gcloud.requests if r["path"].endswith(":setIamPolicy")]
     assert sets == [409, 200]
     patches = [r["status"] for r in gcloud.requests
@@ -327,7 +327,7 @@ def test_project_scope_binds_dataset_roles_on_the_project(ansible, gcloud):
     assert entries_of(gcloud, "website_eventstream", PB_SA) == []
     # The rerun wrote nothing: the only writes are the first run's insert and one policy write.
     assert [(r["method"], r["path"].rsplit("/", 1)[-1]) for r in gcloud.writes()] == [
-        ("POST", "datasets"), ("POST", "%s:setIamPolicy" % PROJECT)]
+        ("POST", "%s:setIamPolicy" % PROJECT), ("POST", "datasets")]
 
 
 BAD_INPUT = [   # (options, message): checked in process, before any write
