@@ -247,12 +247,14 @@ CONDITIONAL_ENTRIES = [
 ]
 
 
-def test_conditional_entries_and_bindings_survive_byte_for_byte(ansible, gcloud):
+def test_conditional_entries_and_bindings_survive_byte_for_byte(gcloud):
     """A dataset holding IAM-condition access entries (someone else's, and one of the
     principal's own) is read and patched with accessPolicyVersion=3: it is updated, not refused,
     and the conditional entries and the conditional project binding come back byte for byte
     after an append run, its rerun and an exclusive run. The principal's conditional entry is
-    not counted as its role and never removed."""
+    not counted as its role and never removed. In-process (module_utils, the real clients): the
+    module's plumbing is the other tests' subject."""
+    from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import registry
     stored = gcloud.datasets[(PROJECT, "website_eventstream")]
     stored["access"] += copy.deepcopy(CONDITIONAL_ENTRIES)
     stored["access"].append({"role": "OWNER", "userByEmail": PB_SA})   # an extra only exclusive removes
@@ -265,18 +267,18 @@ def test_conditional_entries_and_bindings_survive_byte_for_byte(ansible, gcloud)
     assert len(json.loads(before[0])) == 2 and before[1] == json.dumps([CONDITIONAL])
     mine = json.loads(before[0])[1:]
     mark = len(gcloud.requests)
-    append = ansible.module("profiles_grants", args(gcloud))
-    assert not append.get("failed") and append["changed"] is True, append
+    append = registry.execute(args(gcloud), False)
+    assert append["changed"] is True, append
     assert conditional_state() == before
     assert entries_of(gcloud, "website_eventstream", PB_SA) == mine + [
         {"role": "OWNER", "userByEmail": PB_SA}, {"role": "READER", "userByEmail": PB_SA}]
     dataset_calls = [r for r in gcloud.requests[mark:] if "/datasets" in r["path"]]
     assert dataset_calls and all(r["query"].get("accessPolicyVersion") == ["3"] for r in dataset_calls
                                  if r["method"] in ("GET", "PATCH")), dataset_calls
-    again = ansible.module("profiles_grants", args(gcloud))
+    again = registry.execute(args(gcloud), False)
     assert again["changed"] is False and again["queries"] == [], again
-    exclusive = ansible.module("profiles_grants", args(gcloud, mode="exclusive"))
-    assert not exclusive.get("failed") and exclusive["plan"]["to_revoke"] == [
+    exclusive = registry.execute(args(gcloud, mode="exclusive"), False)
+    assert exclusive["plan"]["to_revoke"] == [
         "roles/bigquery.dataOwner ON DATASET %s.website_eventstream" % PROJECT], exclusive
     assert conditional_state() == before
     assert entries_of(gcloud, "website_eventstream", PB_SA) == mine + [{"role": "READER", "userByEmail": PB_SA}]
