@@ -112,6 +112,25 @@ def test_guide_first_run_then_rerun_sends_no_writes(ansible, sf):
     assert third["changed"] is False and third["read_round_trips"] == second["read_round_trips"]
 
 
+def test_partial_drift_is_repaired_schema_wide(ansible, sf):
+    """SELECT revoked on 150 of 200 tables (and on the view): one GRANT per kind for the whole
+    schema, not one per table (bench/grants_drift_repair.py counts 3 to 3000 tables)."""
+    for i in range(197):
+        sf.execute(sf.session, "CREATE TABLE RUDDER_DB.EVENTSSCHEMA.T%d (id int)" % i)
+    assert not run(ansible, sf).get("failed")
+    held = sf.privileges_of("PROFILES_ROLE")
+    for i in range(150):
+        del sf.grants[("PROFILES_ROLE", "TABLE", ("RUDDER_DB", "EVENTSSCHEMA", "T%d" % i), "SELECT")]
+    del sf.grants[("PROFILES_ROLE", "VIEW", ("RUDDER_DB", "EVENTSSCHEMA", "Pages"), "SELECT")]
+    repair = run(ansible, sf)
+    assert repair["changed"] is True and len(repair["plan"]["to_grant"]) == 151, repair
+    assert repair["queries"] == [
+        'GRANT SELECT ON ALL TABLES IN SCHEMA "RUDDER_DB"."EVENTSSCHEMA" TO ROLE "PROFILES_ROLE"',
+        'GRANT SELECT ON ALL VIEWS IN SCHEMA "RUDDER_DB"."EVENTSSCHEMA" TO ROLE "PROFILES_ROLE"']
+    assert sf.privileges_of("PROFILES_ROLE") == held
+    assert run(ansible, sf)["changed"] is False
+
+
 def test_check_mode_writes_nothing(ansible, sf):
     result = run(ansible, sf, check=True, diff=True)
     assert result["changed"] is True, result
