@@ -122,14 +122,13 @@ def main():
     finally:
         local_postgres.stop(datadir)
         shutil.rmtree(datadir, ignore_errors=True)
-    print("| warehouse | drifted tables | repair statements | of them per table | seconds | "
+    print("| drifted tables | warehouse | repair statements | of them per table | seconds | "
           "statements / at %d | rerun changed |" % SIZES[0])
-    print("|---|---:|---:|---:|---:|---:|---|")
-    base = {}
-    for warehouse, n, statements, per_table, seconds, changed in rows:
-        base.setdefault(warehouse, statements)
-        print("| %s | %d | %d | %d | %.2f | %.2f | %s |" % (
-            warehouse, n, statements, per_table, seconds, statements / float(base[warehouse]), changed))
+    print("|---:|---|---:|---:|---:|---:|---|")
+    base = dict((w, s) for w, n, s, dummy, dummy2, dummy3 in rows if n == SIZES[0])
+    for warehouse, n, statements, per_table, seconds, changed in sorted(rows, key=lambda r: r[1]):
+        print("| %d | %s | %d | %d | %.2f | %.2f | %s |" % (
+            n, warehouse, statements, per_table, seconds, statements / float(base[warehouse]), changed))
 
 
 if __name__ == "__main__":
