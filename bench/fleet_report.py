@@ -31,7 +31,7 @@ def main():
         workstations, principals = fleet_records.fleet(n)
         best = None
         dest = os.environ.get("BENCH_KEEP") if n == max(SIZES) and os.environ.get("BENCH_KEEP") else tempfile.mkdtemp(prefix="fleet-report-")
-        for _ in range(REPEAT):
+        for _round in range(REPEAT):
             start = time.perf_counter()
             report = build_report(workstations, principals, "2026-12-06T12:00:00+00:00", pb_pin=fleet_records.PIN)
             paths = write_report(report, dest)

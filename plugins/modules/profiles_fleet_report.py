@@ -18,8 +18,8 @@ description:
     C(docs/schemas/fleet-report-1.schema.json)), C(fleet-report.html) (one self-contained page with a
     summary, a sortable and filterable table of workstations with details per host, and the
     principals) and C(fleet-report.xml) (JUnit XML, a test case per workstation and per principal).
-  - Meant to run once on the controller at the end of P(rudderstack.profiles.audit#playbook),
-    which collects its input; see docs/fleet.md, The fleet report.
+  - Meant to run once on the controller at the end of the C(rudderstack.profiles.audit) playbook,
+    which collects its input; see the collection's C(docs/fleet.md), The fleet report.
   - The report holds no secrets; siteconfig outputs are reduced to keys that are not secrets.
 author:
   - rudderstack.profiles contributors (@rudderlabs)
@@ -48,6 +48,13 @@ options:
     type: list
     elements: dict
     default: []
+  hosts:
+    description:
+      - The workstations the report covers, in order. A host without an entry in O(workstations)
+        is reported as unreachable. Empty means the hosts of O(workstations).
+    type: list
+    elements: str
+    default: []
   principals:
     description:
       - One entry per warehouse principal. Keys C(name) (required), C(warehouse) and C(result),
@@ -56,6 +63,12 @@ options:
     type: list
     elements: dict
     default: []
+  grants:
+    description:
+      - Instead of O(principals), what the audit kept of the warehouse_grants role run in check
+        mode - C(results) (its registered loop results), C(principals) (the names in loop order),
+        C(warehouse), and C(error) when the role failed before its loop.
+    type: dict
   formats:
     description: Which files to write.
     type: list
@@ -113,7 +126,8 @@ import datetime
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.rudderstack.profiles.plugins.module_utils.report.fleet import build_report
+from ansible_collections.rudderstack.profiles.plugins.module_utils.report.fleet import (
+    build_report, principal_entries, workstation_entries)
 from ansible_collections.rudderstack.profiles.plugins.module_utils.report.writer import write_report
 
 
@@ -122,7 +136,9 @@ def main():
         argument_spec=dict(
             dest=dict(type="path", required=True),
             workstations=dict(type="list", elements="dict", default=[]),
+            hosts=dict(type="list", elements="str", default=[]),
             principals=dict(type="list", elements="dict", default=[]),
+            grants=dict(type="dict"),
             formats=dict(type="list", elements="str", choices=["json", "html", "junit"],
                          default=["json", "html", "junit"]),
             title=dict(type="str", default="Fleet report"),
@@ -130,9 +146,13 @@ def main():
             pb_pin=dict(type="str", default=""),
             mode=dict(type="raw", default="0644"),
         ),
+        mutually_exclusive=[("principals", "grants")],
         supports_check_mode=True,
     )
     params = module.params
+    params["workstations"] = workstation_entries(params["hosts"], params["workstations"])
+    if params["grants"] is not None:
+        params["principals"] = principal_entries(params["grants"])
     for key, items, required in (("workstations", params["workstations"], "host"),
                                  ("principals", params["principals"], "name")):
         for index, item in enumerate(items):

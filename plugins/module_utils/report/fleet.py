@@ -244,3 +244,37 @@ def build_report(workstations, principals, generated_at, collection_version="", 
         "workstations": rows,
         "principals": prows,
     }
+
+
+def workstation_entries(hosts, entries):
+    """The audit's per-workstation input in inventory order: ``entries`` as the workstation play
+    left them (``{}`` for a host that never got that far: unreachable, or failed before its
+    rescue), paired with the ``hosts`` they belong to."""
+    by_host = dict((e["host"], e) for e in entries or [] if isinstance(e, dict) and e.get("host"))
+    out = []
+    for host in hosts or sorted(by_host):
+        out.append(by_host.get(host) or {"host": host, "error": "the audit did not reach this host (unreachable, "
+                                                                "or it failed before it was read)"})
+    return out
+
+
+def principal_entries(grants):
+    """The audit's per-principal input from what the admin play kept of the warehouse_grants role
+    in check mode: ``results`` (the role's registered loop results), ``principals`` (the names,
+    in loop order), ``warehouse`` and ``error`` (the role failed before its loop)."""
+    grants = grants or {}
+    names = list(grants.get("principals") or [])
+    results = list(grants.get("results") or [])
+    out = []
+    for position, result in enumerate(results):
+        index = result.get("_warehouse_grants_index", position) if isinstance(result, dict) else position
+        name = names[index] if isinstance(index, int) and index < len(names) else "principal %s" % index
+        result = result if isinstance(result, dict) else {}
+        out.append({"name": name, "warehouse": grants.get("warehouse") or "",
+                    "result": {"plan": result.get("plan") or {}, "failed": bool(result.get("failed")),
+                               "msg": result.get("msg") or ""}})
+    if not results and grants.get("error"):
+        for name in names or ["(grants)"]:
+            out.append({"name": name, "warehouse": grants.get("warehouse") or "",
+                        "result": {"failed": True, "msg": grants["error"]}})
+    return out
