@@ -39,6 +39,7 @@ def main():
     (collections / "profiles").symlink_to(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     pg = local_postgres.start(datadir)
     try:
+        (tmp / "site").mkdir()
         site = make_site(pg, tmp / "site", pb_bin)
         path = str(tmp / "collections")
         rc, _out = playbook(site, path, "onboard.yml")
