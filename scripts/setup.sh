@@ -60,7 +60,8 @@ fi
 apt_install git
 "$PY" -c 'import ensurepip, venv' 2>/dev/null || apt_install python3-venv
 if [ "$MODE" = tests ]; then
-  apt_install rsync
+  # zsh: tests/integration/test_login_shells.py starts real zsh sessions (an analyst's login shell).
+  apt_install rsync zsh
   if [ "${SETUP_CONTAINERS:-1}" = 1 ]; then
     apt_install --recommends podman runc debootstrap uidmap slirp4netns fuse-overlayfs
   fi
