@@ -1,10 +1,9 @@
-#!/usr/bin/python3
 """A model of Homebrew's ``brew`` command, for the macOS simulation (extensions/molecule/macos):
 a recording stand-in, not Homebrew. It answers the calls the collection makes (the pyenv role
 through community.general.homebrew, profiles_pyenv_info) and writes each call to a log the
 scenario's verify reads.
 
-Installed as ``$PREFIX/bin/brew`` (``/opt/homebrew`` on Apple silicon, ``/usr/local`` on Intel);
+Installed (with a ``#!/usr/bin/python3`` line put in front) as ``$PREFIX/bin/brew`` (``/opt/homebrew`` on Apple silicon, ``/usr/local`` on Intel);
 the prefix belongs to the user who installed Homebrew, as on a Mac. Modelled on Homebrew's
 documentation (https://docs.brew.sh/Manpage: ``--prefix [--installed] FORMULA``, ``info --json=v2``,
 ``install``, ``shellenv``; https://docs.brew.sh/Querying-Brew and
@@ -42,7 +41,7 @@ MIRRORS = {"pyenv": "/mirrors/pyenv.git", "pyenv-virtualenv": "/mirrors/pyenv-vi
 
 
 def resolve(name):
-    for formula, (_, aliases) in FORMULAE.items():
+    for formula, (version, aliases) in FORMULAE.items():
         if name == formula or name in aliases or name == "homebrew/core/" + formula:
             return formula
     return None
