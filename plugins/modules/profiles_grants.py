@@ -255,13 +255,29 @@ EXAMPLES = r"""
     snowflake_admin_role: ACCOUNTADMIN
     login_db: YOUR_RUDDERSTACK_DB
     principal: PROFILES_TEST_USER
-    principal_password: "{{ profiles_user_password }}"
+    # A TYPE = SERVICE user with a key pair (the default); the key is generated here on the first
+    # run (0600, encrypted with the passphrase). To rotate, point it at a new file.
+    principal_private_key_path: "{{ playbook_dir }}/keys/profiles_test_user.p8"
+    principal_private_key_passphrase: "{{ vault_profiles_key_passphrase }}"
     role: PROFILES_ROLE
     snowflake_warehouse: RUDDER_WAREHOUSE
     output_schema:
       name: RS_PROFILES
     input_schemas:
       - name: EVENTSSCHEMA
+  register: snowflake_grants   # snowflake_grants.principal_key: fingerprint, public_key, private_key_path
+
+- name: Snowflake, legacy password sign-in (warns; Snowflake is ending it for service users)
+  rudderstack.profiles.profiles_grants:
+    warehouse: snowflake
+    account: myorg-myaccount
+    login_user: ADMIN
+    private_key_path: ~/.ssh/snowflake_admin.p8
+    login_db: YOUR_RUDDERSTACK_DB
+    principal: PROFILES_TEST_USER
+    snowflake_principal_auth: password
+    principal_password: "{{ profiles_user_password }}"
+    role: PROFILES_ROLE
 
 - name: Same on PostgreSQL, revoking anything extra on the named objects
   rudderstack.profiles.profiles_grants:
@@ -326,6 +342,26 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+principal_key:
+  description:
+    - Snowflake key-pair principal (O(snowflake_principal_auth=key_pair)) - its public key and where its
+      private key is. Never the private key.
+  returned: when the principal is a key-pair user with a key given or generated
+  type: dict
+  contains:
+    fingerprint:
+      description: The public key's fingerprint as C(DESC USER) prints it (C(RSA_PUBLIC_KEY_FP)).
+      type: str
+      sample: SHA256:nvnONUsfiuycCLMXIEWG4eTp4FjhVUZQUQbNpbSHXiA=
+    public_key:
+      description: The public key's base64 body, as set in the user's key slot.
+      type: str
+    private_key_path:
+      description: O(principal_private_key_path), or null when only O(principal_public_key) was given.
+      type: str
+    generated:
+      description: Whether this run generated the key pair (written only outside check mode).
+      type: bool
 queries:
   description:
     - Statements executed, or planned in check mode. Passwords appear as C('********').

@@ -43,7 +43,7 @@ LOGIN_HOST_DOC = (
 
 
 def option(type, description, env=(), default=None, choices=None, no_log=None, aliases=(),
-           elements=None, required=False):
+           elements=None, required=False, per_principal=None):
     """One option of an adapter: the argument-spec fields plus its documentation.
 
     ``env``: environment variables read, in order, when the option is not given (the adapter's
@@ -51,11 +51,13 @@ def option(type, description, env=(), default=None, choices=None, no_log=None, a
     the adapter when neither the option nor the environment gives a value (so that setting an
     option for the wrong warehouse can be told apart from a default). ``required``: required
     for this warehouse (after environment fallbacks). ``no_log``: True for secrets; False for
-    names Ansible would otherwise take for secrets (``*_password_mode``...).
+    names Ansible would otherwise take for secrets (``*_password_mode``...). ``per_principal``:
+    the key of the option in each principal of the warehouse_grants role (its value differs per
+    principal, like a password or a key), instead of one role variable for all of them.
     """
     return {"type": type, "description": description, "env": tuple(env), "default": default,
             "choices": list(choices) if choices else None, "no_log": no_log, "aliases": list(aliases),
-            "elements": elements, "required": required}
+            "elements": elements, "required": required, "per_principal": per_principal}
 
 
 class Adapter:

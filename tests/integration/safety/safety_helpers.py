@@ -407,6 +407,8 @@ class SnowflakeRow(WarehouseRow):
                     "CREATE TABLE RUDDER_DB.WEBSITE_EVENTSTREAM.TRACKS (id int)",
                     "CREATE TABLE RUDDER_DB.WEBSITE_EVENTSTREAM.IDENTIFIES (id int)"]:
             model.execute(session, sql)
+        # What the default snowflake_admin_role (SECURITYADMIN) needs to create the output schema.
+        model.grants[("SECURITYADMIN", "DATABASE", ("RUDDER_DB",), "CREATE SCHEMA")] = "SYSADMIN"
         return {"model": model, "dbname": dbname, "password": admin["password"]}
 
     def grants_args(self, info, principal, **extra):
