@@ -56,9 +56,10 @@ def test_pins_are_the_collections_and_the_cache_key_follows_them():
     assert "$PROFILES_PYTHON_VERSION" in gitlab["profiles"]["cache"]["key"] and "$PROFILES_PB_VERSION" in gitlab["profiles"]["cache"]["key"]
     assert set(workflow["jobs"]["validate"]["strategy"]["matrix"]["os"]) == {"ubuntu-24.04", "macos-14"}
     # The playbook and the tags the jobs name exist.
-    onboard = load(os.path.join(ROOT, "playbooks", "onboard.yml"))
-    tags = set(t for play in onboard for role in play["roles"] for t in role.get("tags", []))
-    assert {"project", "verify"} <= tags
+    with open(os.path.join(ROOT, "playbooks", "onboard.yml")) as handle:
+        onboard = handle.read()
+    for tag in ("project", "verify"):
+        assert "tags: [%s]" % tag in onboard
     commands = " ".join(s.get("run", "") for s in steps) + " ".join(gitlab["profiles"]["script"])
     assert commands.count("rudderstack.profiles.onboard") == 2 and "pb validate access" in commands
 

@@ -11,7 +11,8 @@ steps call (with the module_utils they import), and checks them:
   Linux-only tool or GNU-only flag (LINUX_ONLY);
 - the modules' Python imports no Linux-only standard module and uses no Linux-only ``os`` call.
 
-The admin play's role (warehouse_grants) runs on the controller, not on workstations."""
+The roles are those the playbooks' plays on profiles_workstations run (and the roles they import);
+the admin play's role (warehouse_grants) runs on the controller, not on workstations."""
 import ast
 import glob
 import os
@@ -21,8 +22,6 @@ import pytest
 import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-WORKSTATION_ROLES = ("profiles_preamble", "pyenv", "profiles_cli", "profiles_connection",
-                     "profiles_project", "profiles_verify")
 
 # Modules the workstation roles may use. "portable": pure Python or POSIX tools present on macOS and
 # Linux. A family: only in tasks whose `when` requires that os_family.
@@ -38,6 +37,8 @@ MODULES = {
     "ansible.builtin.setup": PORTABLE, "ansible.builtin.stat": PORTABLE,
     "ansible.builtin.template": PORTABLE, "ansible.builtin.slurp": PORTABLE,
     "community.general.archive": PORTABLE,   # Python's tarfile
+    "ansible.builtin.include_role": PORTABLE, "ansible.builtin.set_stats": PORTABLE,
+    "ansible.builtin.meta": PORTABLE,
     "ansible.builtin.apt": "Debian", "ansible.builtin.dnf": "RedHat",
     "community.general.homebrew": "Darwin",
 }
@@ -106,16 +107,42 @@ def walk(tasks, path, inherited_when=()):
                "args": task[modules[0]], "when": [str(w) for w in when], "become": task.get("become")}
 
 
+ROLE_MODULES = ("ansible.builtin.import_role", "ansible.builtin.include_role")
+
+
+def roles_called(steps):
+    return set(s["args"]["name"].split(".")[-1] for s in steps if s["module"] in ROLE_MODULES)
+
+
 def workstation_steps():
-    steps = []
-    for role in WORKSTATION_ROLES:
+    """The steps of every play on profiles_workstations in playbooks/ (onboard.yml, audit.yml),
+    and of every role they run, and the roles those import (profiles_preamble), to the end."""
+    steps, roles = [], set()
+    for path in sorted(glob.glob(os.path.join(ROOT, "playbooks", "*.yml"))):
+        with open(path) as handle:
+            plays = yaml.safe_load(handle)
+        if not isinstance(plays, list):   # inventories
+            continue
+        for play in plays:
+            if play.get("hosts") != "profiles_workstations":
+                continue
+            roles |= set((r["role"] if isinstance(r, dict) else r).split(".")[-1] for r in play.get("roles", []))
+            for section in ("pre_tasks", "tasks", "post_tasks"):
+                steps.extend(walk(play.get(section), path))
+    roles |= roles_called(steps)
+    done = set()
+    while roles - done:
+        role = sorted(roles - done)[0]
+        done.add(role)
         for path in sorted(glob.glob(os.path.join(ROOT, "roles", role, "tasks", "*.yml"))):
             with open(path) as handle:
-                steps.extend(walk(yaml.safe_load(handle), path))
-    return steps
+                found = list(walk(yaml.safe_load(handle), path))
+            steps.extend(found)
+            roles |= roles_called(found)
+    return steps, done
 
 
-STEPS = workstation_steps()
+STEPS, WORKSTATION_ROLES = workstation_steps()
 
 
 def command_argv(step):
@@ -132,6 +159,9 @@ def command_line(step):
 def test_the_listing_finds_the_steps():
     """The parser sees the roles' steps (a listing that found nothing would pass everything)."""
     assert len(STEPS) > 60
+    assert {"profiles_preamble", "pyenv", "profiles_cli", "profiles_connection", "profiles_project",
+            "profiles_verify"} <= WORKSTATION_ROLES
+    assert "warehouse_grants" not in WORKSTATION_ROLES   # the admin play's
     modules = set(s["module"] for s in STEPS)
     assert {"ansible.builtin.command", "community.general.homebrew", "ansible.builtin.dnf",
             "rudderstack.profiles.profiles_shell_init", "rudderstack.profiles.profiles_user_info"} <= modules
