@@ -148,9 +148,11 @@ def test_pb_and_pyenv_in_every_session_of_the_login_shell(ansible, accounts):
     # Every kind of session finds pb (the wrapper, pb's environment) and pyenv.
     pb_and_pyenv(as_user(zoe, [ZSH, "-lc", PROBE]), zoe)
     pb_and_pyenv(as_user(zoe, [ZSH, "-ic", PROBE]), zoe)
+    pb_and_pyenv(as_user(zoe, [ZSH, "-ilc", PROBE]), zoe)   # a macOS Terminal tab: both files
     pb_and_pyenv(su_login(zoe, PROBE), zoe)
     pb_and_pyenv(as_user(bob, ["bash", "-lc", PROBE]), bob)
     pb_and_pyenv(as_user(bob, ["bash", "-ic", PROBE]), bob)
+    pb_and_pyenv(as_user(bob, ["bash", "-ilc", PROBE]), bob)   # ~/.profile sources ~/.bashrc
     pb_and_pyenv(su_login(bob, PROBE), bob)
     # pb ran as root first on this machine (its /tmp/go-graphviz is root's): the wrapper's private
     # TMPDIR is what lets zoe and bob run it (docs/pb-quirks.md).

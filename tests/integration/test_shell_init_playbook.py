@@ -5,6 +5,7 @@ The role cases run on a pyenv root built in pytest's tmp dir with a stand-in 3.1
 (tests/helpers/pyenv.py: the machine's pyenv checkout, linked; nothing is built, installed or
 created outside pytest's tmp dir): only the throwaway home's files change."""
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -200,7 +201,8 @@ def test_profiles_cli_role_writes_the_pb_block_and_wrapper_into_the_given_home(a
     exports = "".join("export %s=%s\n" % item for item in sorted(PB_ENV.items()))
     assert (home / ".bashrc").read_text() == (
         DEBIAN_BASHRC + "# BEGIN rudderstack.profiles pb\n" + exports
-        + 'case ":$PATH:" in *":%s:"*) ;; *) export PATH="%s:$PATH" ;; esac\n' % (bindir, bindir)
+        + 'PATH="%s:$(printf \'%%s\' ":$PATH:" | sed -e \'s#:%s:#:#g\' -e \'s#^:##\' -e \'s#:$##\')"\nexport PATH\n'
+        % (bindir, re.sub(r'([.\[\]*^$\\])', r'\\\1', bindir))
         + "# END rudderstack.profiles pb\n")
     assert not (home / ".zshrc").exists()
     assert os.access(os.path.join(bindir, "pb"), os.X_OK)
