@@ -55,6 +55,12 @@ def give_pyenv(entry):
     for part in CODE:
         if os.path.exists(os.path.join(checkout, part)):
             shutil.copytree(os.path.join(checkout, part), os.path.join(root, part), symlinks=True)
+    # A virtualenv holding a pb, as the roles make one: pyenv's init makes a `pb` shim of it, which
+    # must not take the wrapper's place (interactive login shells run pyenv's init twice).
+    os.makedirs(os.path.join(root, "versions", "profiles", "bin"))
+    with open(os.path.join(root, "versions", "profiles", "bin", "pb"), "w") as handle:
+        handle.write("#!/bin/sh\necho 'pyenv shim, not the wrapper' >&2; exit 1\n")
+    os.chmod(os.path.join(root, "versions", "profiles", "bin", "pb"), 0o755)
     subprocess.run(["chown", "-R", "%d:%d" % (entry.pw_uid, entry.pw_gid), root], check=True)
     return root
 
