@@ -62,7 +62,10 @@ stop_postgres() {
 # Paths the onboarding may create, recorded as they were before the first run, so that --purge
 # removes only what the script made.
 TRACKED=("$PYENV_DIR" "$PYENV_DIR/versions/$VENV_NAME" "$HOME/.pb" "$HOME/.pb/siteconfig.yaml" "$PROJECT"
-         "$HOME/.local/bin/pb" "$HOME/.bashrc" "$HOME/.zshrc"
+         "$HOME/.local/bin/pb"
+         # the startup files of the login shell the roles may write (zsh: .zprofile and .zshrc;
+         # bash: .bashrc and its login profile; sh: .profile)
+         "$HOME/.bashrc" "$HOME/.profile" "$HOME/.bash_profile" "$HOME/.bash_login" "$HOME/.zshrc" "$HOME/.zprofile"
          # made on the way: caches of pip and of pb's Snowflake driver, Ansible's own directories
          "$HOME/.cache/pip" "$HOME/.cache/snowflake" "$HOME/.ansible" "$HOME/.ansible_async"
          # parents, removed only if they end up empty
@@ -102,7 +105,7 @@ purge() {
   fi
   # Shell init: the blocks the roles added (marked), and files they created that are now empty.
   local rc
-  for rc in "$HOME/.bashrc" "$HOME/.zshrc"; do
+  for rc in "$HOME/.bashrc" "$HOME/.profile" "$HOME/.bash_profile" "$HOME/.bash_login" "$HOME/.zshrc" "$HOME/.zprofile"; do
     grep -qE '^# BEGIN rudderstack.profiles (pyenv|pb)$' "$rc" 2>/dev/null || continue
     sed -i --follow-symlinks -e '/^# BEGIN rudderstack.profiles pyenv$/,/^# END rudderstack.profiles pyenv$/d' \
       -e '/^# BEGIN rudderstack.profiles pb$/,/^# END rudderstack.profiles pb$/d' "$rc"

@@ -60,7 +60,8 @@ fi
 apt_install git
 "$PY" -c 'import ensurepip, venv' 2>/dev/null || apt_install python3-venv
 if [ "$MODE" = tests ]; then
-  apt_install rsync
+  # zsh: tests/integration/test_login_shells.py starts real zsh sessions (an analyst's login shell).
+  apt_install rsync zsh
   # The fleet report's browser test (tests/integration/test_fleet_report_browser.py): Debian's
   # Chromium and its WebDriver, driven by selenium (tests/requirements.txt).
   apt_install chromium chromium-driver

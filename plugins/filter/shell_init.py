@@ -1,8 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: rudderstack.profiles contributors
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
-"""The pyenv role's shell-init blocks (documentation in pyenv_shell_init.yml). The text is
-plugins/module_utils/workstation/shell_init.py's."""
+"""The pyenv role's shell-init blocks (documentation in pyenv_shell_init.yml and
+pyenv_shell_blocks.yml). The text is plugins/module_utils/workstation/shell_init.py's."""
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
@@ -19,6 +19,10 @@ def pyenv_shell_init(files, root, pyenv="pyenv"):
         raise AnsibleFilterError("pyenv_shell_init_files: each item needs path and shell (%s)" % exc)
 
 
+def pyenv_shell_blocks(root, pyenv="pyenv"):
+    return shell_init.pyenv_blocks(root, pyenv)
+
+
 class FilterModule(object):
     def filters(self):
-        return {"pyenv_shell_init": pyenv_shell_init}
+        return {"pyenv_shell_init": pyenv_shell_init, "pyenv_shell_blocks": pyenv_shell_blocks}

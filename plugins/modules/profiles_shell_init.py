@@ -14,9 +14,18 @@ short_description: A marked block of shell code in the startup file of each shel
 version_added: 0.1.0
 description:
   - Keeps one block of shell code, between C(# BEGIN rudderstack.profiles NAME) and
-    C(# END rudderstack.profiles NAME), in the startup file of each listed shell (for example
-    C(~/.bashrc) for bash, C(~/.zshrc) for zsh). A file from an earlier run is updated in place,
-    never given a second block.
+    C(# END rudderstack.profiles NAME), in the startup files of the user's shell. A file from an
+    earlier run is updated in place, never given a second block.
+  - By default the files are those the user's login shell (O(login_shell)) reads, so the code runs
+    in every kind of session of that shell, interactive terminals and login shells that are not
+    interactive (C(ssh host cmd), C(su - user -c cmd), C(zsh -lc cmd), cron jobs run through a login
+    shell). As pyenv's README says to set up pyenv, that is C(~/.zprofile) and C(~/.zshrc) for
+    zsh; C(~/.bashrc) and the profile bash reads as a login shell (the first of C(~/.bash_profile),
+    C(~/.bash_login) and C(~/.profile) that exists; C(~/.profile) is created when none does) for
+    bash; C(~/.profile) for sh, dash and ksh; nothing for other shells (fish, tcsh). A block an
+    earlier run left in the startup file of another shell (for example C(~/.bashrc) of a zsh user)
+    is taken out, and the file removed if it held nothing else.
+  - With O(shells), exactly the files listed instead.
   - Only for shells installed on the host, so no C(~/.zshrc) is created where there is no zsh. A
     block left by an earlier run in the file of a shell that is not installed is taken out (and
     the file removed if it held nothing else).
@@ -26,8 +35,10 @@ description:
     C(.bash_profile), C(.bash_login) and C(.profile); for zsh C(.zshrc), C(.zprofile), C(.zshenv)
     and C(.zlogin); for other shells the listed file only.
   - Symlinked dotfiles are edited where they point and stay symlinks; an existing file keeps its
-    mode and owner, a new one is created C(0644); writes are atomic.
+    mode and owner, a new one is created C(0644) whatever the umask; writes are atomic.
   - Run it as the user whose home it edits (C(become_user)), so new files are theirs.
+  - Uses only portable Python (the C(pwd) module for the login shell), so it runs on macOS as on
+    Linux.
 author:
   - rudderstack.profiles contributors (@rudderlabs)
 attributes:
@@ -48,11 +59,23 @@ options:
     description: The user's home; the files in O(shells) are relative to it.
     type: path
     required: true
+  login_shell:
+    description:
+      - The user's login shell, a path or a name (C(/bin/zsh), C(zsh)); its startup files get the
+        block (see the description). Ignored with O(shells).
+      - Omitted, the login shell of the user the module runs as (the passwd database).
+    type: str
+  blocks:
+    description:
+      - The code, without markers, per kind of shell (keys C(bash), C(zsh), C(sh)) for the files of
+        O(login_shell). Required with O(state=present) unless O(shells) is given; the login shell's
+        kind must have a block.
+    type: dict
   shells:
-    description: The shells and their startup files.
+    description:
+      - The shells and their startup files, instead of those of the login shell.
     type: list
     elements: dict
-    required: true
     suboptions:
       shell:
         description:
@@ -80,6 +103,18 @@ options:
 """
 
 EXAMPLES = r"""
+- name: Put pb's environment in every session of the analyst's login shell
+  rudderstack.profiles.profiles_shell_init:
+    name: pb
+    home: /Users/ana
+    login_shell: /bin/zsh
+    blocks:
+      zsh: export SF_DISABLE_MINICORE=true
+      bash: export SF_DISABLE_MINICORE=true
+      sh: export SF_DISABLE_MINICORE=true
+  become: true
+  become_user: ana
+
 - name: Initialise pyenv in bash and zsh, unless the user's dotfiles already do
   rudderstack.profiles.profiles_shell_init:
     name: pyenv
@@ -143,7 +178,7 @@ files:
 """
 
 import os
-import tempfile
+import pwd
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
@@ -164,29 +199,14 @@ def read_file(path):
         raise shell_init.ShellInitError("cannot read %s: %s" % (path, to_native(exc)))
 
 
-def write_file(module, path, text):
-    directory = os.path.dirname(path)
-    if not os.path.isdir(directory):
-        os.makedirs(directory)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".profiles_shell_init-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(text.encode("utf-8", "surrogateescape"))
-        if not os.path.exists(path):
-            os.chmod(tmp, 0o644)
-        # atomic_move gives the new file the old one's mode and owner.
-        module.atomic_move(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 def main():
     module = AnsibleModule(
         argument_spec=dict(
             name=dict(type="str", required=True),
             home=dict(type="path", required=True),
-            shells=dict(type="list", elements="dict", required=True, options=dict(
+            login_shell=dict(type="str"),
+            blocks=dict(type="dict"),
+            shells=dict(type="list", elements="dict", options=dict(
                 shell=dict(type="str"),
                 file=dict(type="str", required=True),
                 block=dict(type="str"),
@@ -194,6 +214,7 @@ def main():
             skip_if=dict(type="str"),
             state=dict(type="str", choices=["present", "absent"], default="present"),
         ),
+        mutually_exclusive=[("shells", "login_shell"), ("shells", "blocks")],
         supports_check_mode=True,
     )
     params = module.params
@@ -208,10 +229,24 @@ def main():
     def is_installed(shell):
         return module.get_bin_path(shell, opt_dirs=SHELL_DIRS) is not None
 
+    def read(relative):
+        return read_file(real(relative))
+
     try:
-        steps = shell_init.plan(params["name"], params["shells"], is_installed,
-                                lambda relative: read_file(real(relative)),
-                                state=params["state"], skip_if=params["skip_if"])
+        if params["shells"] is not None:
+            steps = shell_init.plan(params["name"], params["shells"], is_installed, read,
+                                    state=params["state"], skip_if=params["skip_if"])
+        else:
+            if params["state"] == "present" and not params["blocks"]:
+                module.fail_json(msg="blocks is required with state=present unless shells is given: "
+                                     "the code per shell kind (bash, zsh, sh)")
+            login_shell = params["login_shell"] or pwd.getpwuid(os.geteuid()).pw_shell
+            if not shell_init.shell_kind(login_shell):
+                module.warn("login shell %s reads no POSIX startup file: add %s to its configuration "
+                            "yourself" % (login_shell, params["name"]))
+            steps = shell_init.plan_for_login_shell(
+                params["name"], login_shell, dict((k, v) for k, v in (params["blocks"] or {}).items()),
+                is_installed, read, state=params["state"], skip_if=params["skip_if"])
     except shell_init.ShellInitError as exc:
         module.fail_json(msg=to_native(exc))
 
@@ -230,7 +265,7 @@ def main():
             if step["action"] == "delete":
                 os.unlink(path)
             else:
-                write_file(module, path, step["after"])
+                shell_init.write_startup_file(path, step["after"], move_file=module.atomic_move)
         except (IOError, OSError) as exc:
             module.fail_json(msg="cannot write %s: %s" % (path, to_native(exc)), files=files)
 

@@ -5,6 +5,8 @@ The role cases run on a pyenv root built in pytest's tmp dir with a stand-in 3.1
 (tests/helpers/pyenv.py: the machine's pyenv checkout, linked; nothing is built, installed or
 created outside pytest's tmp dir): only the throwaway home's files change."""
 import os
+import re
+import shutil
 import stat
 import subprocess
 
@@ -19,9 +21,15 @@ DEBIAN_BASHRC = "# ~/.bashrc: executed by bash(1) for non-login shells.\n\ncase 
 PB_BLOCK = "export SF_DISABLE_MINICORE=true\n"
 
 
-def shell_task(home, state="present", skip_if=None, files=(".bashrc", ".zshrc"), block=PB_BLOCK):
+# A shell this machine does not have (zsh is installed here: the login-shell tests use it).
+ABSENT_SHELL = "ksh"
+
+
+def shell_task(home, state="present", skip_if=None, files=(".bashrc", ".kshrc"), block=PB_BLOCK):
+    """Explicit files (option shells); .kshrc belongs to ABSENT_SHELL."""
     args = {"name": "pb", "home": str(home), "state": state,
-            "shells": [{"file": f, "block": block} for f in files]}
+            "shells": [dict({"file": f, "block": block}, **({"shell": ABSENT_SHELL} if f == ".kshrc" else {}))
+                       for f in files]}
     if skip_if:
         args["skip_if"] = skip_if
     return args
@@ -35,22 +43,22 @@ def home(tmp_path):
     return path
 
 
-def fake_zsh(tmp_path):
-    """A directory holding an executable named zsh: the module then finds zsh 'installed'."""
+def fake_shell(tmp_path):
+    """A directory holding an executable named ABSENT_SHELL: the module then finds it 'installed'."""
     bindir = tmp_path / "bin"
     bindir.mkdir()
-    (bindir / "zsh").write_text("#!/bin/sh\nexit 0\n")
-    (bindir / "zsh").chmod(0o755)
+    (bindir / ABSENT_SHELL).write_text("#!/bin/sh\nexit 0\n")
+    (bindir / ABSENT_SHELL).chmod(0o755)
     return {"PATH": "%s:%s" % (bindir, os.environ["PATH"])}
 
 
 def test_only_installed_shells_get_a_block_and_a_rerun_changes_nothing(ansible, home, tmp_path):
-    assert not os.path.exists("/bin/zsh") and not os.path.exists("/usr/bin/zsh"), "zsh is installed here"
+    assert not shutil.which(ABSENT_SHELL, path="/bin:/usr/bin:/usr/local/bin"), "%s is installed here" % ABSENT_SHELL
     result = ansible.module("profiles_shell_init", shell_task(home))
     assert result["changed"] and not result.get("failed"), result
     assert [(f["action"], f["reason"]) for f in result["files"]] == [
-        ("add", "block added"), ("skip", "zsh is not installed")]
-    assert not (home / ".zshrc").exists()
+        ("add", "block added"), ("skip", "%s is not installed" % ABSENT_SHELL)]
+    assert not (home / ".kshrc").exists()
     bashrc = (home / ".bashrc").read_text()
     assert bashrc == DEBIAN_BASHRC + "# BEGIN rudderstack.profiles pb\n" + PB_BLOCK + "# END rudderstack.profiles pb\n"
 
@@ -58,10 +66,10 @@ def test_only_installed_shells_get_a_block_and_a_rerun_changes_nothing(ansible, 
     assert not again["changed"], again["files"]
     assert (home / ".bashrc").read_text() == bashrc
 
-    # Once zsh is there, its file is created, the user's alone can write it, 0644.
-    with_zsh = ansible.module("profiles_shell_init", shell_task(home), extra_env=fake_zsh(tmp_path))
-    assert [f["action"] for f in with_zsh["files"]] == ["keep", "add"]
-    assert stat.S_IMODE((home / ".zshrc").stat().st_mode) == 0o644
+    # Once the shell is there, its file is created, the user's alone can write it, 0644.
+    with_shell = ansible.module("profiles_shell_init", shell_task(home), extra_env=fake_shell(tmp_path))
+    assert [f["action"] for f in with_shell["files"]] == ["keep", "add"]
+    assert stat.S_IMODE((home / ".kshrc").stat().st_mode) == 0o644
 
 
 def test_files_written_by_blockinfile_are_taken_over_unchanged(ansible, home):
@@ -89,7 +97,7 @@ def test_symlinked_dotfiles_stay_symlinks_and_keep_their_mode(ansible, home):
 
 
 def test_check_mode_reports_the_diff_and_writes_nothing(ansible, home):
-    result = ansible.module("profiles_shell_init", shell_task(home), check=True, diff=True)
+    result = ansible.module("profiles_shell_init", shell_task(home, files=(".bashrc",)), check=True, diff=True)
     assert result["changed"]
     assert (home / ".bashrc").read_text() == DEBIAN_BASHRC
     [diff] = result["diff"]
@@ -97,13 +105,13 @@ def test_check_mode_reports_the_diff_and_writes_nothing(ansible, home):
 
 
 def test_state_absent_removes_the_block_and_a_file_that_held_only_it(ansible, home, tmp_path):
-    env = fake_zsh(tmp_path)
+    env = fake_shell(tmp_path)
     ansible.module("profiles_shell_init", shell_task(home), extra_env=env)
-    assert (home / ".zshrc").exists()
+    assert (home / ".kshrc").exists()
     result = ansible.module("profiles_shell_init", shell_task(home, state="absent"), extra_env=env)
     assert [f["action"] for f in result["files"]] == ["remove", "delete"]
     assert (home / ".bashrc").read_text() == DEBIAN_BASHRC
-    assert not (home / ".zshrc").exists()
+    assert not (home / ".kshrc").exists()
 
 
 def test_bad_skip_if_names_the_option(ansible, home):
@@ -193,7 +201,8 @@ def test_profiles_cli_role_writes_the_pb_block_and_wrapper_into_the_given_home(a
     exports = "".join("export %s=%s\n" % item for item in sorted(PB_ENV.items()))
     assert (home / ".bashrc").read_text() == (
         DEBIAN_BASHRC + "# BEGIN rudderstack.profiles pb\n" + exports
-        + 'case ":$PATH:" in *":%s:"*) ;; *) export PATH="%s:$PATH" ;; esac\n' % (bindir, bindir)
+        + 'PATH="%s:$(printf \'%%s\' ":$PATH:" | sed -e \'s#:%s:#:#g\' -e \'s#^:##\' -e \'s#:$##\')"\nexport PATH\n'
+        % (bindir, re.sub(r'([.\[\]*^$\\])', r'\\\1', bindir))
         + "# END rudderstack.profiles pb\n")
     assert not (home / ".zshrc").exists()
     assert os.access(os.path.join(bindir, "pb"), os.X_OK)
@@ -203,3 +212,21 @@ def test_profiles_cli_role_writes_the_pb_block_and_wrapper_into_the_given_home(a
     shell = interactive_bash(home, "type -P pb; env")
     assert shell.stdout.split()[0] == os.path.join(bindir, "pb"), shell.stderr
     assert set("%s=%s" % item for item in PB_ENV.items()) <= set(shell.stdout.split()[1:])
+
+
+def test_login_shell_mode_writes_the_login_shells_files_and_names_missing_blocks(ansible, home):
+    """Without shells: the files of login_shell (zsh here: ~/.zprofile and ~/.zshrc; ~/.bashrc,
+    another shell's file, is not touched). tests/integration/test_login_shells.py runs the shells."""
+    args = {"name": "pb", "home": str(home), "login_shell": "/usr/bin/zsh",
+            "blocks": {"zsh": PB_BLOCK, "bash": PB_BLOCK}}
+    result = ansible.module("profiles_shell_init", args, check=True)
+    assert [(f["path"], f["action"]) for f in result["files"]] == [
+        (str(home / ".zprofile"), "add"), (str(home / ".zshrc"), "add")], result
+    assert not (home / ".zprofile").exists()
+    result = ansible.module("profiles_shell_init", args)
+    assert (home / ".zprofile").read_text() == "# BEGIN rudderstack.profiles pb\n" + PB_BLOCK + "# END rudderstack.profiles pb\n"
+    assert (home / ".bashrc").read_text() == DEBIAN_BASHRC
+    failed = ansible.module("profiles_shell_init", {"name": "pb", "home": str(home), "login_shell": "zsh"})
+    assert failed.get("failed") and "blocks is required" in failed["msg"], failed
+    failed = ansible.module("profiles_shell_init", dict(args, blocks={"bash": PB_BLOCK}))
+    assert failed.get("failed") and "blocks: no block for zsh" in failed["msg"], failed

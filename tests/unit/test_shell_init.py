@@ -189,3 +189,125 @@ def test_the_filter_names_the_option_for_a_bad_item():
     from ansible_collections.rudderstack.profiles.plugins.filter.shell_init import pyenv_shell_init
     with pytest.raises(AnsibleFilterError, match="pyenv_shell_init_files"):
         pyenv_shell_init([{"path": ".bashrc"}], "/root/.pyenv")
+
+
+# ---- the files of the login shell (pyenv's README, "Set up your shell environment for Pyenv") ----
+
+def paths(entries):
+    return [(e["path"], e["shell"]) for e in entries]
+
+
+@pytest.mark.parametrize("login_shell, existing, expected", [
+    ("/bin/zsh", (), [(".zprofile", "zsh"), (".zshrc", "zsh")]),
+    ("/opt/homebrew/bin/zsh", (".bashrc",), [(".zprofile", "zsh"), (".zshrc", "zsh")]),
+    ("-zsh", (), [(".zprofile", "zsh"), (".zshrc", "zsh")]),
+    # bash: ~/.bashrc and the one profile bash reads as a login shell, ~/.profile if none exists.
+    ("/bin/bash", (), [(".bashrc", "bash"), (".profile", "bash")]),
+    ("/bin/bash", (".profile",), [(".bashrc", "bash"), (".profile", "bash")]),
+    ("/bin/bash", (".profile", ".bash_login"), [(".bashrc", "bash"), (".bash_login", "bash")]),
+    ("/usr/local/bin/bash", (".profile", ".bash_profile", ".bash_login"), [(".bashrc", "bash"), (".bash_profile", "bash")]),
+    ("/bin/sh", (), [(".profile", "sh")]),
+    ("/bin/dash", (), [(".profile", "sh")]),
+    ("/bin/ksh", (), [(".profile", "sh")]),
+    ("/usr/bin/fish", (), []),
+    ("/usr/sbin/nologin", (), []),
+    ("", (), []),
+])
+def test_login_files_are_those_the_login_shell_reads(login_shell, existing, expected):
+    assert paths(shell_init.login_files(login_shell, set(existing).__contains__)) == expected
+
+
+PB = "export SF_DISABLE_MINICORE=true\n"
+PB_BLOCKS = {"bash": PB, "zsh": PB, "sh": PB}
+PB_WRAPPED = "# BEGIN rudderstack.profiles pb\n" + PB + "# END rudderstack.profiles pb\n"
+
+
+def test_a_zsh_user_gets_zprofile_and_zshrc_and_no_bashrc():
+    steps = shell_init.plan_for_login_shell("pb", "/bin/zsh", PB_BLOCKS, {"bash", "zsh"}.__contains__, files())
+    assert actions(steps) == [(".zprofile", "add"), (".zshrc", "add")]
+    assert all(s["after"] == PB_WRAPPED for s in steps)
+
+
+def test_a_zsh_users_bashrc_from_an_earlier_run_loses_the_block():
+    """zoe's ~/.bashrc: made by a run that wrote .bashrc and .zshrc for every user."""
+    steps = shell_init.plan_for_login_shell(
+        "pb", "/usr/bin/zsh", PB_BLOCKS, {"bash", "zsh"}.__contains__,
+        files(bashrc=PB_WRAPPED, zshrc=PB_WRAPPED, profile=DEBIAN_BASHRC + PB_WRAPPED))
+    assert actions(steps) == [(".zprofile", "add"), (".zshrc", "keep"), (".bashrc", "delete"), (".profile", "remove")]
+    assert steps[2]["reason"] == "not read by the login shell /usr/bin/zsh"
+    assert steps[3]["after"] == DEBIAN_BASHRC
+    # Files of other shells without the block are not listed at all.
+    steps = shell_init.plan_for_login_shell("pb", "/bin/zsh", PB_BLOCKS, {"zsh"}.__contains__,
+                                            files(bashrc=DEBIAN_BASHRC))
+    assert actions(steps) == [(".zprofile", "add"), (".zshrc", "add")]
+
+
+def test_a_bash_user_gets_bashrc_and_the_existing_profile():
+    debian_profile = "# ~/.profile: executed by the command interpreter for login shells.\n"
+    steps = shell_init.plan_for_login_shell("pb", "/bin/bash", PB_BLOCKS, {"bash", "zsh"}.__contains__,
+                                            files(bashrc=DEBIAN_BASHRC, profile=debian_profile))
+    assert actions(steps) == [(".bashrc", "add"), (".profile", "add")]
+    assert steps[1]["after"] == debian_profile + PB_WRAPPED
+    # A rerun keeps both.
+    again = shell_init.plan_for_login_shell("pb", "/bin/bash", PB_BLOCKS, {"bash"}.__contains__,
+                                            files(bashrc=steps[0]["after"], profile=steps[1]["after"]))
+    assert actions(again) == [(".bashrc", "keep"), (".profile", "keep")]
+
+
+def test_pyenv_blocks_per_shell_and_the_users_own_init_still_wins():
+    blocks = shell_init.pyenv_blocks("/Users/zoe/.pyenv", "/opt/homebrew/bin/pyenv")
+    assert sorted(blocks) == ["bash", "sh", "zsh"]
+    assert 'eval "$(/opt/homebrew/bin/pyenv init - zsh)"\n' in blocks["zsh"]
+    steps = shell_init.plan_for_login_shell("pyenv", "/bin/zsh", blocks, {"zsh"}.__contains__,
+                                            files(zshrc=PYENV_README_LINES.replace("bash", "zsh")),
+                                            skip_if="pyenv init")
+    assert actions(steps) == [(".zprofile", "skip"), (".zshrc", "skip")]
+
+
+def test_login_shell_without_a_block_names_the_option():
+    with pytest.raises(ShellInitError, match="blocks: no block for zsh"):
+        shell_init.plan_for_login_shell("pb", "/bin/zsh", {"bash": PB}, {"zsh"}.__contains__, files())
+
+
+def test_state_absent_for_the_login_shell_takes_out_every_block():
+    steps = shell_init.plan_for_login_shell("pb", "/bin/zsh", None, {"zsh"}.__contains__,
+                                            files(zshrc=PB_WRAPPED, bashrc=DEBIAN_BASHRC + PB_WRAPPED),
+                                            state="absent")
+    assert actions(steps) == [(".zprofile", "skip"), (".zshrc", "delete"), (".bashrc", "remove")]
+
+
+# ---- new dotfiles are 0644 whatever the umask -------------------------------------------------
+
+def real_atomic_move():
+    """AnsibleModule.atomic_move, the move the module uses (it gives a new file 0666 & ~umask)."""
+    import json
+    from ansible.module_utils import basic
+    saved = basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE
+    basic._ANSIBLE_ARGS = json.dumps({"ANSIBLE_MODULE_ARGS": {"_ansible_remote_tmp": "/tmp",
+                                                              "_ansible_keep_remote_files": False}}).encode()
+    basic._ANSIBLE_PROFILE = "legacy"
+    try:
+        return basic.AnsibleModule(argument_spec={}).atomic_move
+    finally:
+        basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE = saved
+
+
+@pytest.mark.parametrize("umask", [0o002, 0o077, 0o027])
+def test_new_startup_files_are_0644_and_existing_ones_keep_their_mode(tmp_path, umask):
+    import os
+    import stat
+    move = real_atomic_move()
+    old = os.umask(umask)
+    try:
+        shell_init.write_startup_file(str(tmp_path / ".zprofile"), PB_WRAPPED, move_file=move)
+        (tmp_path / ".zshrc").write_text("# mine\n")
+        os.chmod(str(tmp_path / ".zshrc"), 0o600)
+        shell_init.write_startup_file(str(tmp_path / ".zshrc"), "# mine\n" + PB_WRAPPED, move_file=move)
+        shell_init.write_startup_file(str(tmp_path / ".config" / "zsh" / ".zshrc"), PB_WRAPPED, move_file=move)
+    finally:
+        assert os.umask(old) == umask   # put back as it was
+    assert stat.S_IMODE((tmp_path / ".zprofile").stat().st_mode) == 0o644
+    assert (tmp_path / ".zprofile").read_text() == PB_WRAPPED
+    assert stat.S_IMODE((tmp_path / ".zshrc").stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / ".config" / "zsh" / ".zshrc").stat().st_mode) == 0o644
+    assert sorted(os.listdir(str(tmp_path))) == [".config", ".zprofile", ".zshrc"]   # no temporaries

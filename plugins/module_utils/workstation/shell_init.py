@@ -5,6 +5,14 @@
 
 Plain Python (no Ansible imports) so unit tests call it directly. The rules:
 
+- the files are those the user's login shell reads, interactive and login alike, as pyenv's
+  README ("Set up your shell environment for Pyenv") says to initialise it (``login_files``):
+  zsh ``~/.zprofile`` and ``~/.zshrc``; bash ``~/.bashrc`` and the one profile bash reads as a
+  login shell (``~/.bash_profile``, ``~/.bash_login`` or ``~/.profile``, whichever exists first;
+  ``~/.profile`` is created when none does); sh, dash and ksh ``~/.profile``. Other shells' files
+  get nothing, and lose a block an earlier run put there (``plan_for_login_shell``). A caller may
+  list the files itself instead (``plan``);
+
 - one block per name and file, between ``# BEGIN rudderstack.profiles NAME`` and
   ``# END rudderstack.profiles NAME`` (the markers ``ansible.builtin.blockinfile`` wrote before
   this existed, so files from earlier runs are updated in place, not duplicated);
@@ -16,7 +24,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
 import re
+
+from ansible_collections.rudderstack.profiles.plugins.module_utils import atomic_write
 
 MARKER = "# {mark} rudderstack.profiles {name}"
 
@@ -41,9 +52,62 @@ FILE_SHELLS = {
 }
 
 
+# Login shells that read ~/.profile and run POSIX sh code: the "sh" kind.
+SH_LIKE = ("sh", "dash", "ash", "ksh", "ksh93", "mksh", "pdksh", "posh", "yash")
+# The profiles bash reads as a login shell: the first of these that exists (bash(1), INVOCATION).
+BASH_LOGIN_FILES = (".bash_profile", ".bash_login", ".profile")
+
+
+def shell_kind(login_shell):
+    """``bash``, ``zsh`` or ``sh`` (a POSIX shell reading ~/.profile) for a login shell given as a
+    path or name (``/bin/zsh``, ``-zsh``, ``/opt/homebrew/bin/bash``), None for any other (fish,
+    tcsh, nologin, empty)."""
+    name = (login_shell or "").rstrip("/").rsplit("/", 1)[-1].lstrip("-")
+    if name in ("bash", "zsh"):
+        return name
+    if name in SH_LIKE:
+        return "sh"
+    return None
+
+
+def login_files(login_shell, exists):
+    """The startup files (``{path, shell}``, relative to the home) that make a tool available in
+    every kind of session of ``login_shell``: interactive (a terminal), login (``ssh host cmd``,
+    ``su - user -c``, ``zsh -lc``) and both. ``exists``: function(relative path) -> bool.
+
+    zsh reads ~/.zshrc for interactive shells only and ~/.zprofile for login shells; bash reads
+    ~/.bashrc for interactive non-login shells and, as a login shell, only the first of
+    ~/.bash_profile, ~/.bash_login, ~/.profile (Debian's ~/.profile sources ~/.bashrc, whose
+    skeleton returns early when not interactive). Empty for shells without POSIX startup files."""
+    kind = shell_kind(login_shell)
+    if kind == "zsh":
+        return [{"path": ".zprofile", "shell": "zsh"}, {"path": ".zshrc", "shell": "zsh"}]
+    if kind == "bash":
+        login = next((name for name in BASH_LOGIN_FILES if exists(name)), ".profile")
+        return [{"path": ".bashrc", "shell": "bash"}, {"path": login, "shell": "bash"}]
+    if kind == "sh":
+        return [{"path": ".profile", "shell": "sh"}]
+    return []
+
+
 def shell_for_file(path):
     """The shell whose startup file ``path`` is (by its name), or None."""
     return FILE_SHELLS.get(path.rstrip("/").rsplit("/", 1)[-1])
+
+
+def pyenv_block(root, pyenv, shell):
+    """pyenv's init for ``shell``: PYENV_ROOT, pyenv on PATH, ``init`` and the virtualenv plugin's
+    init (``pyenv`` being the command to call: ``pyenv`` itself for a checkout, Homebrew's full
+    path otherwise). POSIX sh syntax, so the same text serves ~/.profile."""
+    return ('export PYENV_ROOT="%s"\n'
+            '[ -d "$PYENV_ROOT/bin" ] && export PATH="$PYENV_ROOT/bin:$PATH"\n'
+            'eval "$(%s init - %s)"\n'
+            'eval "$(pyenv virtualenv-init -)"\n') % (root, pyenv, shell)
+
+
+def pyenv_blocks(root, pyenv):
+    """The ``blocks`` of ``plan_for_login_shell`` for pyenv: one per shell kind."""
+    return dict((shell, pyenv_block(root, pyenv, shell)) for shell in ("bash", "zsh", "sh"))
 
 
 def pyenv_entries(files, root, pyenv):
@@ -53,10 +117,7 @@ def pyenv_entries(files, root, pyenv):
     return [{
         "shell": entry["shell"],
         "file": entry["path"],
-        "block": ('export PYENV_ROOT="%s"\n'
-                  '[ -d "$PYENV_ROOT/bin" ] && export PATH="$PYENV_ROOT/bin:$PATH"\n'
-                  'eval "$(%s init - %s)"\n'
-                  'eval "$(pyenv virtualenv-init -)"\n') % (root, pyenv, entry["shell"]),
+        "block": pyenv_block(root, pyenv, entry["shell"]),
     } for entry in files]
 
 
@@ -159,14 +220,15 @@ def plan(name, shells, is_installed, read, state="present", skip_if=None):
         if path in seen:
             raise ShellInitError("shells: file %s is listed twice" % path)
         seen.add(path)
-        if state == "present" and block is None:
+        entry_state = entry.get("state") or state
+        if entry_state == "present" and block is None:
             raise ShellInitError("shells: %s (%s) has no block" % (shell, path))
         before = read(path)
         has_block = before is not None and find_block(before.splitlines(True), name) is not None
         item = {"shell": shell, "file": path, "before": before, "after": before}
 
-        if state == "absent":
-            reason = "state=absent"
+        if entry_state == "absent":
+            reason = entry.get("reason") or "state=absent"
         elif skip_if and initialised_elsewhere(
                 [read(other) if other != path else before for other in _startup_files(shell, path)],
                 name, skip_if):
@@ -199,3 +261,41 @@ def _startup_files(shell, path):
         if other not in files:
             files.append(other)
     return files
+
+
+# Every file a block may have been put in for some shell: a file the login shell does not read
+# loses the block (a zsh user's ~/.bashrc from a run before login shells were followed).
+KNOWN_FILES = (".bashrc", ".bash_profile", ".bash_login", ".profile", ".zshrc", ".zprofile",
+               ".zlogin", ".zshenv")
+
+
+def plan_for_login_shell(name, login_shell, blocks, is_installed, read, state="present", skip_if=None):
+    """``plan`` for the files ``login_shell`` reads (``login_files``), ``blocks`` holding the code
+    per shell kind (``{"bash": ..., "zsh": ..., "sh": ...}``). A block of ``name`` in any other
+    startup file (``KNOWN_FILES``) is taken out, the file removed if it held nothing else.
+    Returns the steps of ``plan``; files with nothing to do that are not the login shell's are left
+    out."""
+    kind = shell_kind(login_shell)
+    files = login_files(login_shell, lambda path: read(path) is not None)
+    blocks = blocks or {}
+    if state == "present" and kind and kind not in blocks:
+        raise ShellInitError("blocks: no block for %s (the login shell %s); give one per shell kind "
+                             "(bash, zsh, sh)" % (kind, login_shell))
+    entries = [{"shell": f["shell"], "file": f["path"], "block": blocks.get(f["shell"])} for f in files]
+    chosen = set(f["path"] for f in files)
+    reason = "not read by the login shell %s" % (login_shell or "(none)")
+    for other in KNOWN_FILES:
+        text = None if other in chosen else read(other)
+        if text is not None and find_block(text.splitlines(True), name) is not None:
+            entries.append({"shell": shell_for_file(other), "file": other, "state": "absent", "reason": reason})
+    return plan(name, entries, is_installed, read, state=state, skip_if=skip_if)
+
+
+def write_startup_file(path, text, move_file=os.rename):
+    """Write ``text`` to ``path`` atomically (``atomic_write``): an existing file keeps its mode,
+    a new one is 0644 whatever the umask (``move_file`` is AnsibleModule.atomic_move in the
+    module, which on its own gives a new file ``0666 & ~umask``: 0664 under a umask of 002)."""
+    directory = os.path.dirname(path)
+    if not os.path.isdir(directory):
+        os.makedirs(directory)
+    atomic_write.write_atomic(path, text.encode("utf-8", "surrogateescape"), move_file=move_file)
