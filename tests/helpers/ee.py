@@ -49,7 +49,7 @@ def _bin(name):
 
 
 def _run(argv, **kwargs):
-    proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kwargs)
+    proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False, **kwargs)
     if proc.returncode != 0:
         raise RuntimeError("%s failed (rc %d):\n%s" % (" ".join(argv), proc.returncode, proc.stdout[-6000:]))
     return proc.stdout

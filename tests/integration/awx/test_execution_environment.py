@@ -77,4 +77,3 @@ def test_the_image_is_an_execution_environment(ee_image):
     assert lines[0].split(".")[0].isdigit(), lines
     installed = [line.split()[0] for line in lines[1:] if line.endswith("install ok installed")]
     assert installed == ["libpq5"], lines
-
