@@ -51,7 +51,7 @@ build() {  # the tarball installs, and ansible-doc renders every module from the
   # Only the collection: no logs, test caches or test scenarios (galaxy.yml build_ignore).
   local stray
   stray=$(tar tzf "$out"/rudderstack-profiles-*.tar.gz | cut -d/ -f1 | sort -u |
-          grep -vxE 'FILES.json|MANIFEST.json|LICENSE|README.md|CONTRIBUTING.md|requirements.txt|changelogs|docs|meta|playbooks|plugins|roles|extensions' || true)
+          grep -vxE 'FILES.json|MANIFEST.json|LICENSE|README.md|CONTRIBUTING.md|requirements.txt|bindep.txt|changelogs|docs|meta|playbooks|plugins|roles|extensions' || true)
   [ -z "$stray" ] || { echo "unexpected in the built collection: $stray"; return 1; }
   [ -z "$(tar tzf "$out"/rudderstack-profiles-*.tar.gz | grep -v '/$' | grep '^extensions/' || true)" ] || {
     echo "unexpected in the built collection: extensions/ has files"; return 1; }

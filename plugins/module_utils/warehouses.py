@@ -8,7 +8,7 @@ Everything that lists warehouses derives from ``CATALOGUE``: profiles_grants' ad
 (pb/siteconfig/builders.py ``BUILDERS``) and its ``warehouse`` choices and option rows
 (pb/siteconfig/options.py names warehouses with ``only()`` and ``EVERY_WAREHOUSE``), pb's host
 check (pb/cli.py), and the text ``python -m devtools.generate`` writes: the module docs, the roles'
-argument specs, requirements.txt's client lines and the README's table of warehouses.
+argument specs, requirements.txt's client lines, bindep.txt and the README's table of warehouses.
 tests/unit/test_warehouse_catalogue.py fails when a list of warehouses anywhere in the
 repository differs from this one.
 
@@ -27,7 +27,8 @@ from collections.abc import Mapping
 MODULE_UTILS = "ansible_collections.rudderstack.profiles.plugins.module_utils."
 
 
-class Warehouse(namedtuple("Warehouse", "name title pb_type requirements refuses_local_host adapter builder")):
+class Warehouse(namedtuple("Warehouse", "name title pb_type requirements refuses_local_host adapter builder system",
+                           defaults=((),))):
     """One warehouse.
 
     name: what users write (``warehouse:`` of both modules, the roles' variables); title: its
@@ -35,7 +36,11 @@ class Warehouse(namedtuple("Warehouse", "name title pb_type requirements refuses
     client libraries, with the oldest version the adapter supports; refuses_local_host: pb
     refuses a host resolving to 127.0.0.1 or 0.0.0.0 for it (pb/cli.py); adapter, builder: the
     profiles_grants adapter class and the profiles_siteconfig builder function, as
-    ``package.module.name`` under module_utils.
+    ``package.module.name`` under module_utils; system: the system packages its clients need, as
+    bindep lines (https://docs.opendev.org/opendev/bindep/) with platform tags, the ones needed
+    only to build a client from source under the ``compile`` profile (ansible-builder installs
+    those in its builder stage only). An execution environment gets both lists through
+    meta/execution-environment.yml (requirements.txt and bindep.txt, generated from here).
     """
     __slots__ = ()
 
@@ -46,12 +51,24 @@ class Warehouse(namedtuple("Warehouse", "name title pb_type requirements refuses
 
 
 LIBPQ = ("psycopg2-binary>=2.9",)
+# psycopg2-binary's wheels carry libpq; where pip finds no wheel for the platform it builds the
+# package from source, which needs a C compiler, libpq's headers (pg_config) and Python's, then
+# libpq at run time.
+LIBPQ_SYSTEM = (
+    "libpq [platform:rpm]",
+    "libpq5 [platform:dpkg]",
+    "gcc [compile]",
+    "libpq-devel [compile platform:rpm]",
+    "libpq-dev [compile platform:dpkg]",
+    "python3-devel [compile platform:rpm]",
+    "python3-dev [compile platform:dpkg]",
+)
 
 CATALOGUE = (
     Warehouse("postgres", "PostgreSQL", "postgres", LIBPQ, True,
-              "grants.postgres.PostgresAdapter", "pb.siteconfig.builders.build_postgres"),
+              "grants.postgres.PostgresAdapter", "pb.siteconfig.builders.build_postgres", LIBPQ_SYSTEM),
     Warehouse("redshift", "Redshift", "redshift", LIBPQ, True,
-              "grants.redshift.RedshiftAdapter", "pb.siteconfig.builders.build_redshift"),
+              "grants.redshift.RedshiftAdapter", "pb.siteconfig.builders.build_redshift", LIBPQ_SYSTEM),
     Warehouse("snowflake", "Snowflake", "snowflake", ("snowflake-connector-python>=3.0",), False,
               "grants.snowflake.SnowflakeAdapter", "pb.siteconfig.builders.build_snowflake"),
     Warehouse("bigquery", "BigQuery", "bigquery", ("google-cloud-bigquery>=3.0", "google-cloud-resource-manager>=1.10"), False,

@@ -206,8 +206,10 @@ class DatabricksAdapter(Adapter):
     def auth(self):
         """(auth_type, Config keyword arguments) from the options; raises GrantsError."""
         params = self.connection_params(self.params)
-        explicit_pat = self.params.get("access_token") is not None
-        explicit_m2m = any(self.params.get(n) is not None
+        # Given options, empty ones counting as unset (as empty environment variables do): an
+        # AWX credential renders the method it does not use as an empty string (docs/awx.md).
+        explicit_pat = self.params.get("access_token") not in (None, "")
+        explicit_m2m = any(self.params.get(n) not in (None, "")
                            for n in ("client_id", "client_secret"))
         token = params["access_token"]
         client_id, secret = params["client_id"], params["client_secret"]
