@@ -184,15 +184,20 @@ def test_profiles_cli_rejects_malformed_pip_settings(ansible, tmp_path):
     assert "index-url" in _failure(results)
 
 
-def test_profiles_cli_explains_a_release_that_does_not_exist(ansible, tmp_path):
+@pytest.mark.parametrize("installer,said", [
+    ("uv", "there is no version of profiles-rudderstack==0.0.999"),
+    ("pip", "No matching distribution found for profiles-rudderstack==0.0.999"),
+])
+def test_profiles_cli_explains_a_release_that_does_not_exist(ansible, tmp_path, installer, said):
     venv = tmp_path / "venv"
     subprocess.run(["python3", "-m", "venv", str(venv)], check=True)
     results = ansible.playbook(_role("profiles_cli", _profiles_cli_vars(
         venv, profiles_cli_rudderstack_version="0.0.999", profiles_cli_pycorelib=False,
+        profiles_cli_installer=installer,
         profiles_pip_settings={"ca_bundle": "/etc/ssl/certs/ca-certificates.crt"})))
     msg = _failure(results)
-    assert "pip could not install profiles-rudderstack==0.0.999" in msg
-    assert "No matching distribution found for profiles-rudderstack==0.0.999" in msg
+    assert installer + " could not install profiles-rudderstack==0.0.999" in msg
+    assert said in msg
     assert "Change profiles_cli_rudderstack_version" in msg
     assert not glob.glob(str(venv / "lib" / "python3*" / "site-packages" / "profiles*"))
 
@@ -238,7 +243,7 @@ def test_profiles_cli_leaves_bytecode_to_python_unless_asked(ansible, tmp_path, 
     monkeypatch.delenv("PYTHONPYCACHEPREFIX", raising=False)
     venv = tmp_path / "venv"
     subprocess.run(["python3", "-m", "venv", str(venv)], check=True)
-    role_vars = _profiles_cli_vars(venv, profiles_cli_pycorelib=False,
+    role_vars = _profiles_cli_vars(venv, profiles_cli_pycorelib=False, profiles_cli_installer="pip",
                                    profiles_pip_settings={"index_url": _standin_index(tmp_path / "index")})
     if compile_:
         role_vars["profiles_cli_pip_compile"] = True

@@ -1,0 +1,77 @@
+"""The profiles_cli role's installers against the real package index: uv (the default) installs
+the pinned pb into a fresh virtualenv, the real pb runs from it, `pip check` is clean and a rerun
+changes nothing; where uv cannot be had the role says why and chooses pip. uv comes from the same
+index and settings as pip (this machine's pip.conf, which uv does not read itself)."""
+import os
+import pwd
+import subprocess
+import sys
+
+from devtools.role_defaults import role_default
+from ansible_collections.rudderstack.profiles.plugins.module_utils.pb.cli import PB_ENV
+
+PIN = role_default("profiles_cli", "profiles_cli_rudderstack_version")
+UV_VERSION = role_default("profiles_cli", "profiles_cli_uv_version")
+UV_DIR = role_default("profiles_cli", "profiles_cli_uv_dir")
+ME = pwd.getpwuid(os.geteuid()).pw_name
+
+
+def _role(tmp_path, venv, **extra):
+    role_vars = {"profiles_cli_user": ME, "profiles_cli_user_home": str(tmp_path / "home"),
+                 "profiles_cli_virtualenv": str(venv), "profiles_cli_pycorelib": False}
+    role_vars.update(extra)
+    return [{"name": "role under test", "ansible.builtin.include_role": {"name": "rudderstack.profiles.profiles_cli"},
+             "vars": role_vars},
+            {"name": "facts", "ansible.builtin.debug": {"var": "profiles_cli_facts"}}]
+
+
+def _venv(tmp_path):
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    (tmp_path / "home").mkdir()
+    return venv
+
+
+def _changed(ansible, results):
+    return [name.split(" : ", 1)[-1] for name, r in zip(ansible.last_task_names, results) if r.get("changed")]
+
+
+def test_uv_installs_pb_and_a_rerun_changes_nothing(ansible, tmp_path):
+    venv = _venv(tmp_path)
+    results = ansible.playbook(_role(tmp_path, venv))
+    failed = [r for r in results if r.get("failed")]
+    assert not failed, failed[-1]
+    facts = results[-1]["profiles_cli_facts"]
+    assert facts["installer"] == "uv" and facts["pb_version"] == PIN
+    uv = tmp_path / "home" / UV_DIR / UV_VERSION / "bin" / "uv"
+    assert subprocess.run([str(uv), "--version"], capture_output=True, text=True).stdout.startswith("uv " + UV_VERSION)
+    assert "Install uv %s with pip into the role's directory" % UV_VERSION in _changed(ansible, results)
+    assert "Install the packages with uv (seconds; pb alone is a 150 MB download)" in _changed(ansible, results)
+    # The real pb from the virtualenv uv filled, and a consistent virtualenv.
+    out = subprocess.run([str(venv / "bin" / "pb"), "version"], env=dict(os.environ, **PB_ENV),
+                         capture_output=True, text=True)
+    assert "Current version of pb: v" + PIN in out.stdout, out
+    check = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "check"], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout
+    # Converged: uv is not even looked at, nothing changes, check mode plans nothing.
+    for check_mode in (False, True):
+        again = ansible.playbook(_role(tmp_path, venv), check=check_mode)
+        assert not [r for r in again if r.get("failed")]
+        assert _changed(ansible, again) == []
+        assert not any("uv" in name for name in ansible.last_task_names if name.startswith("Install"))
+
+
+def test_uv_that_cannot_be_installed_falls_back_to_pip_and_says_why(ansible, tmp_path):
+    venv = _venv(tmp_path)
+    results = ansible.playbook([{
+        "name": "uv step", "ansible.builtin.include_role": {"name": "rudderstack.profiles.profiles_cli",
+                                                            "tasks_from": "uv.yml"},
+        "vars": {"profiles_cli_virtualenv": str(venv), "_profiles_cli_home": str(tmp_path / "home"),
+                 "profiles_cli_uv_version": "0.0.1", "_profiles_cli_installer": "uv"}},
+        {"name": "chosen", "ansible.builtin.debug": {"var": "_profiles_cli_installer"}}])
+    assert results[-1]["_profiles_cli_installer"] == "pip"
+    said = [r["msg"] for name, r in zip(ansible.last_task_names, results) if name.endswith("Say that pip installs instead of uv")]
+    assert said and "uv 0.0.1 could not be installed or does not run" in said[0]
+    assert "No matching distribution found for uv==0.0.1" in said[0]
+    assert "profiles_cli_installer" in said[0]
+    assert not (tmp_path / "home" / UV_DIR / "0.0.1" / "bin" / "uv").exists()
