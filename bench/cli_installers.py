@@ -52,17 +52,17 @@ def run(size, installer, workdir, collections):
         json.dump({"all": {"hosts": hosts}}, f)
     play = os.path.join(root, "play.yml")
     with open(play, "w") as f:
-        json.dump([{"hosts": "all", "gather_facts": False, "vars": {
-            "profiles_cli_installer": installer, "profiles_cli_shell_init": False,
-            "profiles_cli_user": os.environ.get("USER") or "root",
-            "profiles_pip_settings": {"cache_dir": os.path.join(root, "cache"),
-                                      "ca_bundle": "/etc/ssl/certs/ca-certificates.crt"}},
-            "roles": ["rudderstack.profiles.profiles_cli"]}], f)
+        play_vars = {"profiles_cli_installer": installer, "profiles_cli_shell_init": False,
+                     "profiles_cli_user": os.environ.get("USER") or "root",
+                     "profiles_pip_settings": {"cache_dir": os.path.join(root, "cache"),
+                                               "ca_bundle": "/etc/ssl/certs/ca-certificates.crt"}}
+        json.dump([{"hosts": "all", "gather_facts": False, "vars": play_vars,
+                    "roles": ["rudderstack.profiles.profiles_cli"]}], f)
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
                ANSIBLE_FORKS=str(max(size, 5)), PATH=BIN + os.pathsep + os.environ["PATH"])
     start = time.time()
-    proc = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", inventory, play], env=env,
-                          capture_output=True, text=True)
+    proc = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", inventory, play],
+                          env=env, capture_output=True, text=True, check=False)
     total = time.time() - start
     report = json.loads(proc.stdout)
     if proc.returncode:
@@ -101,8 +101,8 @@ def main():
         for installer in ("pip", "uv"):
             total, install = got[installer]
             ratio = ("%.2f" % (install / got["pip"][1]), "%.2f" % (total / got["pip"][0])) if installer == "uv" else ("", "")
-            print("| %d | %s | %.1f | %.1f | %.2f | %s | %s |" % (size, installer, total, install, install / total,
-                                                                 ratio[0], ratio[1]))
+            print("| %d | %s | %.1f | %.1f | %.2f | %s | %s |"
+                  % (size, installer, total, install, install / total, ratio[0], ratio[1]))
 
 
 if __name__ == "__main__":

@@ -225,11 +225,15 @@ def main():
         find_pb=find_pb, check_mode=module.check_mode, move_file=module.atomic_move)
     try:
         result = task.run()
-    except (project.ProjectError, pb_cli.PbError) as exc:
-        module.fail_json(msg=str(exc), path=task.path, commands=task.commands)
-    except (IOError, OSError) as exc:
-        module.fail_json(msg="cannot lay down or edit the project at %s: %s" % (task.path, exc),
-                         path=task.path, commands=task.commands)
+    except (project.ProjectError, pb_cli.PbError, IOError, OSError) as exc:
+        msg = str(exc)
+        if isinstance(exc, (IOError, OSError)):
+            msg = "cannot lay down or edit the project at %s: %s" % (task.path, exc)
+        changed, written = task.written_before_failure()
+        if written:
+            msg = "%s (before failing, %s)" % (msg, written)
+        module.fail_json(msg=msg, path=task.path, commands=task.commands, changed=changed,
+                         files=task.written_files, created=task.created_project)
     if not module._diff:
         result.pop("diff", None)
     for warning in result.pop("warnings", []):

@@ -437,6 +437,9 @@ class ProjectTask:
         self.warnings = []
         self._pb = None
         self.migrated_files = []
+        # What this run has already written to the project, so a later failure still reports it.
+        self.created_project = False
+        self.written_files = []
 
     # pb ---------------------------------------------------------------------------------
     def pb(self):
@@ -514,6 +517,15 @@ class ProjectTask:
         result = self.run_pb(["show", "models", "-p", project_dir, "-c", self.siteconfig] + LINT_FLAGS)
         return pb_cli.pb_message(result.stdout, limit=40) if result.stdout else ""
 
+    def written_before_failure(self):
+        """``(changed, sentence)`` for a failed run: what it had already created or rewritten in
+        the project (a failed run that wrote files must not report changed=false)."""
+        if self.check_mode or not (self.created_project or self.written_files):
+            return False, ""
+        if self.created_project:
+            return True, "this run had already created the project %s (%s)" % (self.path, ", ".join(self.written_files))
+        return True, "this run had already rewritten %s in %s" % (", ".join(self.written_files), self.path)
+
     # run --------------------------------------------------------------------------------
     def run(self):
         self.check_connection()
@@ -543,6 +555,7 @@ class ProjectTask:
             return self._result(changed=True, created=True, files=list(TEMPLATE_FILES), plan=plan,
                                 settings=wanted, diff={"before": {}, "after": wanted})
         files = self.init_project()
+        self.created_project, self.written_files = True, list(files)
         after = read_settings(self.path, self.settings)
         lint = self.lint_project(self.path) if self.lint else None
         return self._result(changed=True, created=True, files=files, lint=lint, settings=after, plan=plan,
@@ -561,8 +574,12 @@ class ProjectTask:
         plan = []
         with self._workspace() as (work, write):
             migrated, link_removed = self._migrate(work, plan)
+            if work == self.path:
+                self.written_files = list(self.migrated_files)
             files = apply_settings(work, self.settings, write=write, move_file=self.move_file)
             files = sorted(set(files) | set(self.migrated_files))
+            if work == self.path and write:
+                self.written_files = files
             if files:
                 plan.append("edit managed settings in %s" % ", ".join(files))
             after = read_settings(work, self.settings) if write else self._predict(before)
