@@ -43,6 +43,13 @@ def pip_requirements(packages):
     return out
 
 
+def pb_change(packages, pin):
+    """``versions.pb_change`` for the pb found in ``packages`` (name -> version, or None)."""
+    _need_packaging()
+    installed = dict((versions.normalise_name(name), version) for name, version in (packages or {}).items())
+    return versions.pb_change(installed.get(versions.PB_PACKAGE, ""), pin)
+
+
 def pb_pin_problem(pin):
     _need_packaging()
     return versions.pb_pin_problem(pin)
@@ -75,4 +82,5 @@ class FilterModule(object):
             "packages_to_install": packages_to_install,
             "pb_version_info": pb_version_info,
             "pb_pin_problem": pb_pin_problem,
+            "pb_change": pb_change,
         }

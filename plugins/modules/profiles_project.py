@@ -88,6 +88,11 @@ options:
       - Run C(pb migrate auto --inplace) when the project's C(schema_version) is older than the
         installed pb's, then remove the C(original_project_folder) symlink pb leaves pointing at
         the project itself.
+      - First, when C(python_requirements) in C(pb_project.yaml) names a pb release that excludes
+        the installed one (C(profiles-rudderstack==0.25.*) after an upgrade to 0.26), that one line
+        is moved to the installed pb's minor (C(==0.26.*)); pb refuses every command on such a
+        project and its migration leaves the line alone. A line naming a newer pb than the
+        installed one fails with a message instead (the project is never downgraded).
     type: bool
     default: false
   lint:
@@ -155,6 +160,11 @@ migrated:
   returned: always
   type: dict
   sample: {from: 72, to: 99}
+python_requirement:
+  description: The C(python_requirements) entry for pb that was (or would be) moved, else null.
+  returned: always
+  type: dict
+  sample: {from: profiles-rudderstack==0.25.*, to: profiles-rudderstack==0.26.*}
 settings:
   description: The managed settings (and schema_version) after the run.
   returned: always

@@ -75,3 +75,50 @@ def test_uv_that_cannot_be_installed_falls_back_to_pip_and_says_why(ansible, tmp
     assert "No matching distribution found for uv==0.0.1" in said[0]
     assert "profiles_cli_installer" in said[0]
     assert not (tmp_path / "home" / UV_DIR / "0.0.1" / "bin" / "uv").exists()
+
+
+def _uv_install(venv, *requirements):
+    subprocess.run([os.path.join(os.path.dirname(sys.executable), "uv"), "pip", "install", "--quiet",
+                    "--python", str(venv / "bin" / "python")] + list(requirements),
+                   env=dict(os.environ, UV_NO_PROGRESS="1", UV_LINK_MODE="copy"), check=True)
+
+
+def _pb_version(venv):
+    out = subprocess.run([str(venv / "bin" / "pb"), "version"], env=dict(os.environ, **PB_ENV),
+                         capture_output=True, text=True, check=False)
+    return out.stdout
+
+
+def test_pin_moved_across_a_minor_rebuilds_the_virtualenv_and_a_downgrade_needs_a_yes(ansible, tmp_path):
+    """A workstation onboarded with pb 0.25.10 (before this collection's range), then the pin moved
+    to the role's default: the virtualenv is made again, pb and pycorelib land on the new minor
+    together and `pip check` is clean. Moving the pin back down is refused unless allowed."""
+    venv = _venv(tmp_path)
+    _uv_install(venv, "profiles-rudderstack==0.25.10")
+    (venv / "stale-marker").write_text("left by the old pb's virtualenv")
+    results = ansible.playbook(_role(tmp_path, venv, profiles_cli_pycorelib=True))
+    failed = [r for r in results if r.get("failed")]
+    assert not failed, failed[-1]
+    changed = _changed(ansible, results)
+    assert "Rebuild the virtualenv for pb %s (from pb 0.25.10)" % ".".join(PIN.split(".")[:2]) in changed
+    assert not (venv / "stale-marker").exists()
+    assert "Current version of pb: v" + PIN in _pb_version(venv)
+    freeze = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "freeze"], capture_output=True,
+                            text=True, check=True).stdout.lower()
+    assert "profiles-pycorelib==%s." % ".".join(PIN.split(".")[:2]) in freeze.replace("_", "-")
+    check = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "check"], capture_output=True, text=True,
+                           check=False)
+    assert check.returncode == 0, check.stdout
+    again = ansible.playbook(_role(tmp_path, venv, profiles_cli_pycorelib=True))
+    assert _changed(ansible, again) == [] and not [r for r in again if r.get("failed")]
+
+    older = "0.26.0"
+    refused = ansible.playbook(_role(tmp_path, venv, profiles_cli_pycorelib=True, profiles_cli_rudderstack_version=older))
+    msg = [r for r in refused if r.get("failed")][-1]["msg"]
+    assert "has pb %s, newer than profiles_cli_rudderstack_version %s" % (PIN, older) in msg
+    assert "profiles_cli_allow_downgrade" in msg
+    assert "Current version of pb: v" + PIN in _pb_version(venv)
+    allowed = ansible.playbook(_role(tmp_path, venv, profiles_cli_pycorelib=True, profiles_cli_rudderstack_version=older,
+                                     profiles_cli_allow_downgrade=True))
+    assert not [r for r in allowed if r.get("failed")]
+    assert "Current version of pb: v" + older in _pb_version(venv)

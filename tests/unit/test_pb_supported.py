@@ -42,3 +42,21 @@ def test_pb_minor():
     assert versions.pb_minor("1") == "1.0"
     assert versions.pb_minor(">=0.20") == "0.26"      # only 0.26 is supported
     assert versions.pb_minor("") == ""
+
+
+@pytest.mark.parametrize("installed,pin,action,downgrade", [
+    ("", "0.26.4", "install", False),
+    ("0.26.4", "0.26.4", "none", False),
+    ("0.26.0", "0.26.4", "upgrade", False),
+    ("0.25.10", "0.26.4", "rebuild", False),     # minor change: the virtualenv is made again
+    ("0.25.10", "latest", "rebuild", False),
+    ("0.26.4", "latest", "none", False),
+    ("0.26.4", "0.26.0", "downgrade", True),
+    ("0.26.4", ">=0.26,<0.26.2", "downgrade", True),
+    ("0.27.1", "0.26.4", "rebuild", True),       # a downgrade across minors rebuilds once allowed
+    ("0.26.1", "~=0.26.0", "none", False),
+])
+def test_pb_change(installed, pin, action, downgrade):
+    change = versions.pb_change(installed, pin)
+    assert (change["action"], change["downgrade"]) == (action, downgrade)
+    assert change["from"] == installed

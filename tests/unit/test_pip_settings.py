@@ -107,7 +107,7 @@ def test_filter_plugin_wraps_errors():
         flt({"bogus": 1})
 
 
-UV_FIXED = {"UV_NO_PROGRESS": "1", "UV_PYTHON_DOWNLOADS": "never", "UV_LINK_MODE": "copy"}
+UV_FIXED = {"UV_NO_PROGRESS": "1", "UV_PYTHON_DOWNLOADS": "never"}
 
 
 def test_uv_gets_every_setting_in_its_own_variables():

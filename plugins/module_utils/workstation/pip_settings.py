@@ -62,13 +62,12 @@ UV_SETTINGS = {
 # `uv cache clean` must not empty pip's half of a shared cache.
 UV_CACHE_SUBDIR = "uv"
 
-# Always set for uv: no progress bars in logs, never download a Python (the virtualenv's is the
-# one), and copy from the cache instead of hard-linking (a shared cache is usually on another
-# file system than the home, and uv would warn on every install).
+# Always set for uv: no progress bars in logs, and never download a Python (the virtualenv's is
+# the one). uv's link mode stays its default: hard links from a cache on the same file system
+# (pb's packages then install in about 3 s instead of 8 s of copying 700 MB), a copy otherwise.
 UV_FIXED = {
     "UV_NO_PROGRESS": "1",
     "UV_PYTHON_DOWNLOADS": "never",
-    "UV_LINK_MODE": "copy",
 }
 
 # pip's configuration names (`pip config list`: section.option='value') -> our keys.

@@ -233,3 +233,40 @@ def install_requirement(name, pin, pb_pin=None):
         if minor:
             return "%s==%s.*" % (name, minor)
     return pip_requirement(name, pin)
+
+
+def _minor_of(version):
+    release = Version(version).release + (0,)
+    return "%d.%d" % release[:2]
+
+
+def pb_change(installed, pin):
+    """How the virtualenv's pb (``installed`` version, '' when none) gets to ``pin``.
+
+    Returns ``{"action", "from", "to_minor", "downgrade"}``; action is ``none`` (pb matches the
+    pin), ``install`` (no pb yet), ``upgrade`` (same minor, or a pin only the index can answer),
+    ``rebuild`` (pb's minor changes: its dependencies change with it, and installing over the old
+    ones leaves stale, conflicting packages behind, so the virtualenv is made again) or
+    ``downgrade`` (every release the pin admits is older than the installed one).
+    """
+    to_minor = pb_minor(pin)
+    out = {"action": "install", "from": installed or "", "to_minor": to_minor, "downgrade": False}
+    have = _version(installed) if installed else None
+    if have is None:
+        return out
+    if pin_matches(installed, pin) and (pin.strip() != LATEST or _minor_of(str(have)) == to_minor):
+        out["action"] = "none"
+        return out
+    if is_exact_version(pin):
+        admitted = [Version(pin.strip())]
+    else:
+        specs = SpecifierSet(PB_SUPPORTED) if pin.strip() == LATEST else _specifiers(pin)
+        admitted = [Version(v) for v in _PROBE_RELEASES
+                    if specs is not None and specs.contains(v) and Version(v) in SpecifierSet(PB_SUPPORTED)]
+    if admitted and max(admitted) < have:
+        out["downgrade"] = True
+    if to_minor and to_minor != _minor_of(str(have)):
+        out["action"] = "rebuild"
+    else:
+        out["action"] = "downgrade" if out["downgrade"] else "upgrade"
+    return out
