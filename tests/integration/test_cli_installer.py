@@ -45,7 +45,7 @@ def test_uv_installs_pb_and_a_rerun_changes_nothing(ansible, tmp_path):
     assert facts["installer"] == "uv" and facts["pb_version"] == PIN
     uv = tmp_path / "home" / UV_DIR / UV_VERSION / "bin" / "uv"
     assert subprocess.run([str(uv), "--version"], capture_output=True, text=True, check=False).stdout.startswith("uv " + UV_VERSION)
-    assert "Install uv %s with pip into the role's directory" % UV_VERSION in _changed(ansible, results)
+    assert "Install uv with pip into the role's directory, version " + UV_VERSION in _changed(ansible, results)
     assert "Install the packages with uv (seconds; pb alone is a 150 MB download)" in _changed(ansible, results)
     # The real pb from the virtualenv uv filled, and a consistent virtualenv.
     out = subprocess.run([str(venv / "bin" / "pb"), "version"], env=dict(os.environ, **PB_ENV),
@@ -100,7 +100,7 @@ def test_pin_moved_across_a_minor_rebuilds_the_virtualenv_and_a_downgrade_needs_
     failed = [r for r in results if r.get("failed")]
     assert not failed, failed[-1]
     changed = _changed(ansible, results)
-    assert "Rebuild the virtualenv for pb %s (from pb 0.25.10)" % ".".join(PIN.split(".")[:2]) in changed
+    assert "Rebuild the virtualenv for the new pb minor, from pb 0.25.10" in changed
     assert not (venv / "stale-marker").exists()
     assert "Current version of pb: v" + PIN in _pb_version(venv)
     freeze = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "freeze"], capture_output=True,

@@ -94,7 +94,7 @@ def test_gate_refuses_a_pin_outside_the_range_and_a_python_pb_cannot_run_on(ansi
     msg = _gate(ansible, profiles_cli_rudderstack_version=BELOW_RANGE)
     assert "profiles_cli_rudderstack_version '0.25.10' is outside" in msg and versions.PB_SUPPORTED in msg
     msg = _gate(ansible, pyenv_python_version="3.14")
-    assert "pyenv_python_version is 3.14, but profiles-rudderstack needs Python >=3.9,<3.14" in msg
+    assert "pyenv_python_version is 3.14, but profiles-rudderstack needs Python <3.14,>=3.9" in msg
     assert _gate(ansible, pyenv_python_version="3.11") is None
 
 
@@ -106,3 +106,32 @@ def test_onboard_runs_the_gate_before_any_role():
     first = play["pre_tasks"][0]["ansible.builtin.include_role"]
     assert first == {"name": "rudderstack.profiles.profiles_cli", "tasks_from": "gate.yml"}
     assert play["pre_tasks"][0]["tags"] == ["always"]
+
+
+def test_gate_takes_requires_python_from_the_index_and_falls_back_to_the_table(ansible, tmp_path):
+    """A private index (a local simple-API server over real HTTP, serving PyPI's page of
+    profiles-rudderstack with 0.26.4's Requires-Python narrowed to <3.13) wins over the table
+    (<3.14); an index that does not answer leaves the table in charge."""
+    import functools
+    import http.server
+    import threading
+
+    fixtures = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "unit", "fixtures",
+                            "simple-index")
+    root = tmp_path / "index" / "profiles-rudderstack"
+    root.mkdir(parents=True)
+    with open(os.path.join(fixtures, "profiles-rudderstack.html")) as f:
+        (root / "index.html").write_text(f.read().replace("&lt;3.14,&gt;=3.9", "&lt;3.13,&gt;=3.9"))
+    server = http.server.ThreadingHTTPServer(("127.0.0.2", 0), functools.partial(
+        http.server.SimpleHTTPRequestHandler, directory=str(tmp_path / "index")))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        index = "http://127.0.0.2:%d/" % server.server_address[1]
+        msg = _gate(ansible, pyenv_python_version="3.13", profiles_cli_pycorelib=False,
+                    profiles_pip_settings={"index_url": index})
+        assert "pyenv_python_version is 3.13, but profiles-rudderstack needs Python <3.13,>=3.9" in msg
+        assert "(Requires-Python from the package index)" in msg
+    finally:
+        server.shutdown()
+    assert _gate(ansible, pyenv_python_version="3.13", profiles_cli_pycorelib=False,
+                 profiles_pip_settings={"index_url": index}) is None
