@@ -82,7 +82,8 @@ def read_requires_python(packages, fetch, index_url=DEFAULT_INDEX):
         try:
             content_type, text = fetch(url, ACCEPT)
             spec = requires_python(files_from_page(content_type, text), package["name"], package["version"])
-        except Exception as exc:  # pylint: disable=broad-except  (any failure: use the table)
+        # Any failure (network, TLS, a page that is not an index) leaves the caller's table in charge.
+        except Exception as exc:  # pylint: disable=broad-except
             unreachable.append("%s: %s" % (url, exc))
             continue
         if spec is None:
