@@ -141,8 +141,9 @@ def test_pyenv_prefix_resolves_to_newest_known_release_before_building(ansible, 
 
 
 def _profiles_cli_vars(venv, **extra):
+    # A home of the test's own: uv goes into <home>/.local/share/rudderstack-profiles/uv.
     role_vars = {"profiles_cli_virtualenv": str(venv), "profiles_cli_shell_init": False,
-                 "profiles_cli_pb_wrapper": ""}
+                 "profiles_cli_pb_wrapper": "", "profiles_cli_user_home": os.path.join(os.path.dirname(str(venv)), "home")}
     role_vars.update(extra)
     return role_vars
 
