@@ -26,6 +26,7 @@ def model_with(tables):
     m.warehouses["RUDDER_WAREHOUSE"] = "SYSADMIN"
     session = {"role": "SYSADMIN", "database": "RUDDER_DB", "schema": None, "warehouse": None, "user": "ADMIN"}
     m.execute(session, "CREATE SCHEMA RUDDER_DB.EVENTSSCHEMA")
+    m.execute(session, "GRANT CREATE SCHEMA ON DATABASE RUDDER_DB TO ROLE SECURITYADMIN")
     for i in range(tables):
         m.execute(session, "CREATE TABLE RUDDER_DB.EVENTSSCHEMA.T%d (id int)" % i)
     return m

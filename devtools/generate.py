@@ -233,6 +233,10 @@ def role_specs(registry):
     for name, (entry, users) in options_table(registry).items():
         doc = _option_doc(entry, users, registry, all_users)
         spec = {"description": doc["description"], "type": doc["type"]}
+        if entry.get("per_principal"):
+            spec["description"] = spec["description"] + [
+                "Of the shared principal O(%sprincipal); an analyst's own principal takes it from the key "
+                "C(%s) of its C(profiles_warehouse_principal)." % (ROLE_PREFIX, entry["per_principal"])]
         for field in ("elements", "choices"):
             if doc.get(field):
                 spec[field] = doc[field]
@@ -253,6 +257,11 @@ def render_role_task(registry):
     lines = ['    warehouse: "{{ %swarehouse }}"\n' % ROLE_PREFIX]
     lines.append('    principal_type: "{{ %sprincipal_type | default(omit) }}"\n' % ROLE_PREFIX)
     for name, (entry, dummy) in options_table(registry).items():
+        if entry.get("per_principal"):
+            # Each principal's own (vars/main.yml: the shared principal's from the role variable).
+            lines.append('    %s: "{{ _warehouse_grants_principal.%s | default(omit, true) }}"\n'
+                         % (name, entry["per_principal"]))
+            continue
         # The variables of the option's aliases (former names) still work, the option's own first.
         chain = "".join(" | default(%s%s)" % (ROLE_PREFIX, alias) for alias in entry["aliases"])
         lines.append('    %s: "{{ %s%s%s | default(omit) }}"\n' % (name, ROLE_PREFIX, name, chain))

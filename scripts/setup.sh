@@ -56,11 +56,14 @@ if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then
   $SUDO mv "$conf.setup-saved" "$conf"
 fi
 # git (pyenv is a git checkout), venv for the tool venvs (Debian ships Python's venv module
-# separately); for the tests also rsync (the sanity copy) and, with containers, podman.
+# separately); for the tests also rsync (the sanity copy), Chromium and, with containers, podman.
 apt_install git
 "$PY" -c 'import ensurepip, venv' 2>/dev/null || apt_install python3-venv
 if [ "$MODE" = tests ]; then
   apt_install rsync
+  # The fleet report's browser test (tests/integration/test_fleet_report_browser.py): Debian's
+  # Chromium and its WebDriver, driven by selenium (tests/requirements.txt).
+  apt_install chromium chromium-driver
   if [ "${SETUP_CONTAINERS:-1}" = 1 ]; then
     apt_install --recommends podman runc debootstrap uidmap slirp4netns fuse-overlayfs
   fi

@@ -213,8 +213,11 @@ options:
   snowflake_admin_role:
     description:
       - Role the statements run as. It needs CREATE ROLE, CREATE USER and MANAGE GRANTS (C(SECURITYADMIN)
-        has them) and, to create the output schema, CREATE SCHEMA on O(login_db) (or create the schema
-        beforehand and set O(output_schema.create=false)).
+        has them) and, to create the output schema, CREATE SCHEMA or OWNERSHIP on O(login_db), itself
+        or through a role granted to it (C(SECURITYADMIN) has neither unless granted; C(ACCOUNTADMIN)
+        has it through C(SYSADMIN) when C(SYSADMIN) owns the database). A run that would have to create
+        the schema without it fails before any statement is sent; or create the schema beforehand and
+        set O(output_schema.create=false).
       - Used by V(snowflake) only.
       - Falls back to E(SNOWFLAKE_ROLE).
       - When unset, V(SECURITYADMIN).
@@ -270,6 +273,36 @@ options:
     choices:
       - dataset
       - project
+  databricks_principal_lookup:
+    description:
+      - Look the principal up in the workspace's SCIM API (users by e-mail, groups by name, service principals
+        by application id) and fail before anything is written when it is not there. Set V(false) to grant
+        to an account-level identity that is not assigned to this workspace (Unity Catalog accepts those;
+        the workspace's SCIM API does not list them).
+      - Used by V(databricks) only.
+      - When unset, V(True).
+    type: bool
+  principal_private_key_passphrase:
+    description:
+      - 'Passphrase of O(principal_private_key_path): decrypts it, or encrypts a generated key (keep it
+        in ansible-vault).'
+      - Used by V(snowflake) only.
+    type: str
+  principal_private_key_path:
+    description:
+      - 'Key-pair principal: PKCS#8 PEM private key file on the host that runs the module. When it does
+        not exist, a 2048-bit RSA key is generated and written there (mode 0600, directory 0700 when created,
+        encrypted with O(principal_private_key_passphrase) when given) just before the statements are
+        sent (never in check mode). To rotate, point it at a new file. pb''s siteconfig takes this file''s
+        content (profiles_siteconfig O(private_key_path)).'
+      - Used by V(snowflake) only.
+    type: path
+  principal_public_key:
+    description:
+      - 'Key-pair principal: its RSA public key (PEM, or the base64 body alone), set in a key slot of
+        the user. Not a secret. When unset, the public half of O(principal_private_key_path).'
+      - Used by V(snowflake) only.
+    type: str
   role:
     description:
       - The role every grant goes to (pb's siteconfig C(role)). Created when missing; with O(principal_type=user)
@@ -279,6 +312,19 @@ options:
     type: str
     aliases:
       - snowflake_role
+  snowflake_principal_auth:
+    description:
+      - 'How the principal user (O(principal_type=user)) signs in. V(key_pair): a service user, C(TYPE
+        = SERVICE) with C(RSA_PUBLIC_KEY), the key from O(principal_public_key) or O(principal_private_key_path);
+        a new key goes into the free slot (C(RSA_PUBLIC_KEY_2) while C(RSA_PUBLIC_KEY) holds the previous
+        one) and the previous key is cleared on the next run, so rotating keys never locks pb out. V(password):
+        the setup guide''s C(PASSWORD), a legacy choice Snowflake is ending for service identities; the
+        task warns. When unset: V(password) when O(principal_password) is given, else V(key_pair).'
+      - Used by V(snowflake) only.
+    type: str
+    choices:
+      - key_pair
+      - password
   snowflake_warehouse:
     description:
       - Compute warehouse the role may use (pb's siteconfig C(warehouse)); it must exist.

@@ -20,9 +20,11 @@ description:
     tables), computes a plan (to grant, to revoke, unchanged) and sends only the difference, all in
     one transaction where the warehouse has them (PostgreSQL, Redshift) - if any statement fails,
     nothing of the run is applied.
-  - Passwords never travel in clear text in a statement (so the server's statement log never shows
-    them) - on PostgreSQL the SCRAM-SHA-256 verifier is computed by libpq where the module runs and
-    sent instead, on Redshift the documented MD5 hash string.
+  - On PostgreSQL and Redshift a principal's password never travels in clear text in a statement (so
+    the server's statement log never shows it) - on PostgreSQL the SCRAM-SHA-256 verifier is computed
+    by libpq where the module runs and sent instead, on Redshift the documented MD5 hash string. On
+    Snowflake the statement carries the password itself (inside HTTPS). The collection's
+    C(docs/security.md) lists, per warehouse, what travels to the server and what does not.
   - Only explicit grants to the principal are counted; rights through PUBLIC or role membership
     are not. Privileges on objects the principal owns count as held and are never revoked.
   - On V(databricks) (Unity Catalog), the grants are read with the permissions API (every page) and
@@ -255,13 +257,29 @@ EXAMPLES = r"""
     snowflake_admin_role: ACCOUNTADMIN
     login_db: YOUR_RUDDERSTACK_DB
     principal: PROFILES_TEST_USER
-    principal_password: "{{ profiles_user_password }}"
+    # A TYPE = SERVICE user with a key pair (the default); the key is generated here on the first
+    # run (0600, encrypted with the passphrase). To rotate, point it at a new file.
+    principal_private_key_path: "{{ playbook_dir }}/keys/profiles_test_user.p8"
+    principal_private_key_passphrase: "{{ vault_profiles_key_passphrase }}"
     role: PROFILES_ROLE
     snowflake_warehouse: RUDDER_WAREHOUSE
     output_schema:
       name: RS_PROFILES
     input_schemas:
       - name: EVENTSSCHEMA
+  register: snowflake_grants   # snowflake_grants.principal_key: fingerprint, public_key, private_key_path
+
+- name: Snowflake, legacy password sign-in (warns; Snowflake is ending it for service users)
+  rudderstack.profiles.profiles_grants:
+    warehouse: snowflake
+    account: myorg-myaccount
+    login_user: ADMIN
+    private_key_path: ~/.ssh/snowflake_admin.p8
+    login_db: YOUR_RUDDERSTACK_DB
+    principal: PROFILES_TEST_USER
+    snowflake_principal_auth: password
+    principal_password: "{{ profiles_user_password }}"
+    role: PROFILES_ROLE
 
 - name: Same on PostgreSQL, revoking anything extra on the named objects
   rudderstack.profiles.profiles_grants:
@@ -326,6 +344,26 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+principal_key:
+  description:
+    - Snowflake key-pair principal (O(snowflake_principal_auth=key_pair)) - its public key and where its
+      private key is. Never the private key.
+  returned: when the principal is a key-pair user with a key given or generated
+  type: dict
+  contains:
+    fingerprint:
+      description: The public key's fingerprint as C(DESC USER) prints it (C(RSA_PUBLIC_KEY_FP)).
+      type: str
+      sample: SHA256:nvnONUsfiuycCLMXIEWG4eTp4FjhVUZQUQbNpbSHXiA=
+    public_key:
+      description: The public key's base64 body, as set in the user's key slot.
+      type: str
+    private_key_path:
+      description: O(principal_private_key_path), or null when only O(principal_public_key) was given.
+      type: str
+    generated:
+      description: Whether this run generated the key pair (written only outside check mode).
+      type: bool
 queries:
   description:
     - Statements executed, or planned in check mode. Passwords appear as C('********').
@@ -340,6 +378,35 @@ queries:
   sample:
     - CREATE ROLE "rudderstack_admin" WITH LOGIN PASSWORD '********'
     - GRANT USAGE ON SCHEMA "website_eventstream" TO "rudderstack_admin"
+applied:
+  description:
+    - The writes (statements or API calls, as in RV(queries)) that took effect. After a successful
+      run, the same as RV(queries) without re-reads; in check mode empty.
+    - Also returned when the run fails while writing. PostgreSQL and Redshift apply everything in
+      one transaction, so a failure leaves this empty; Snowflake, BigQuery and Databricks have no
+      transaction for these writes, so those before the failure are listed here, stay applied, and
+      the failed task reports C(changed=true) (the next run completes the rest).
+  returned: always, and on failure
+  type: list
+  elements: str
+  sample:
+    - CREATE ROLE "rudderstack_admin" WITH LOGIN PASSWORD '********'
+unknown:
+  description:
+    - Returned when the run fails while writing - writes whose outcome could not be learnt (the
+      connection to PostgreSQL or Redshift was lost while the server committed them). The task then
+      reports C(changed=true); the next run reads the state and completes them either way.
+  returned: on failure
+  type: list
+  elements: str
+not_applied:
+  description:
+    - Returned when the run fails while writing - the write that failed and those planned after it,
+      none of which took effect (on PostgreSQL and Redshift, every statement of the rolled-back
+      transaction).
+  returned: on failure
+  type: list
+  elements: str
 plan:
   description: What differs between the desired and the current state.
   returned: always
@@ -451,7 +518,8 @@ def main():
     try:
         result = registry.execute(module.params, module.check_mode)
     except GrantsError as exc:
-        module.fail_json(msg=str(exc), changed=False)
+        # changed is true when writes took effect before the failure (listed in applied).
+        module.fail_json(msg=str(exc), **exc.result())
     module.exit_json(**result)
 
 

@@ -12,6 +12,21 @@ tests/unit/fixtures/bigquery/, which say where each example came from):
   (projectReaders READER, projectWriters WRITER, projectOwners OWNER, the creator OWNER under
   ``userByEmail``); every change gives a new ``etag``; a PATCH with a stale ``If-Match`` gets
   412 conditionNotMet.
+- Conditional access entries (``access[].condition``: ``{expression, title?, description?}``,
+  an IAM condition on a dataset entry) and the ``accessPolicyVersion`` query parameter of
+  datasets.get, datasets.insert and datasets.patch (valid values 0, 1 and 3; others are
+  rejected with 400). datasets.get without version 3 shows each conditional entry with its
+  role "appended by 'withcond' string followed by a hash value" and without its condition;
+  datasets.patch without version 3 is rejected (400) when the dataset holds conditional
+  entries or the new access list has one ("If unset or if 0 or 1 value is used for dataset with
+  conditional bindings, request will be rejected"), and so is an insert with a conditional
+  entry; a ``_withcond_`` role written back is rejected. The version is read from the query
+  string only, where the reference defines it (the dataset body is not a place for it there).
+  Sources: https://cloud.google.com/bigquery/docs/reference/rest/v2/datasets/get ,
+  https://cloud.google.com/bigquery/docs/reference/rest/v2/datasets/patch ,
+  https://cloud.google.com/bigquery/docs/reference/rest/v2/datasets/insert ,
+  https://cloud.google.com/iam/docs/troubleshooting-withcond (the ``withcond`` role strings) and
+  https://cloud.google.com/bigquery/docs/conditional-access (conditions on dataset entries).
 - IAM policies: ``{"version", "etag", "bindings": [{"role", "members", "condition"?}]}``; a
   read asking for a version below 3 of a policy with conditional bindings gets the documented
   legacy form (``<role>_withcond_<hash>``, condition dropped), which cannot be written back; a
@@ -25,7 +40,9 @@ tests/unit/fixtures/bigquery/, which say where each example came from):
 
 Test hooks: ``requests`` (every call, in order: method, path, If-Match, JSON body),
 ``inject_concurrent_change(resource, change)`` (applied just before the next write of that
-resource, so that write carries a stale etag), and direct state access for seeding/asserting.
+resource, so that write carries a stale etag), ``fail_on_write = N`` (the Nth write, counted from
+when it is set, is refused with 403 accessDenied as BigQuery refuses a caller lacking a
+permission on one dataset, changing nothing), and direct state access for seeding/asserting.
 """
 import base64
 import hashlib
@@ -109,6 +126,8 @@ class GoogleCloudModel:
         self.policies = {}      # project -> policy dict
         self.requests = []      # {"method", "path", "if_match", "body", "status"}, in order
         self.injections = {}    # resource key -> callable(model)
+        self.fail_on_write = None   # refuse the Nth write from now (403), see the docstring
+        self.writes_seen = 0
         self._counter = itertools.count(1)
         self.server = None
         self.url = None
@@ -164,13 +183,29 @@ class GoogleCloudModel:
             "location": location, "type": "DEFAULT",
         }
 
-    def dataset_view(self, project, dataset):
-        """The dataset as datasets.get returns it: roles in legacy form."""
+    def dataset_view(self, project, dataset, version=3):
+        """The dataset as datasets.get returns it: roles in legacy form; with an
+        ``accessPolicyVersion`` below 3, conditional entries in their ``withcond`` form."""
         resource = json.loads(json.dumps(self.datasets[(project, dataset)]))
+        iam = dict((legacy, role) for role, legacy in LEGACY.items())
         for entry in resource["access"]:
-            if "role" in entry:
+            if "condition" in entry and version != 3:
+                # The reference's example appends to the IAM role name (roles/bigquery.dataViewer_...).
+                condition = entry.pop("condition")
+                digest = hashlib.sha1(json.dumps(condition, sort_keys=True).encode()).hexdigest()[:10]
+                entry["role"] = "%s_withcond_%s" % (iam.get(entry["role"], entry["role"]), digest)
+            elif "role" in entry:
                 entry["role"] = LEGACY.get(entry["role"], entry["role"])
         return resource
+
+    @staticmethod
+    def _policy_version(query):
+        """The accessPolicyVersion query parameter (0 when absent); 400 for other values."""
+        raw = (query or {}).get("accessPolicyVersion", ["0"])[-1]
+        if raw not in ("0", "1", "3"):
+            raise ApiError(400, "INVALID_ARGUMENT", "Invalid value for accessPolicyVersion: %s. Valid values "
+                           "are 0, 1 and 3." % raw, "invalid")
+        return int(raw)
 
     def _authenticate(self, headers):
         auth = headers.get("Authorization") or ""
@@ -227,7 +262,7 @@ class GoogleCloudModel:
         return 200, {"access_token": token, "expires_in": 3599, "token_type": "Bearer"}
 
     # -- BigQuery ------------------------------------------------------------------------------
-    def get_dataset(self, caller, project, dataset):
+    def get_dataset(self, caller, project, dataset, version=0):
         key = (project, dataset)
         if key not in self.datasets or not self._may_read(caller, project, dataset):
             if key in self.datasets:
@@ -235,9 +270,9 @@ class GoogleCloudModel:
                                "bigquery.datasets.get denied on dataset %s:%s (or it may not exist)."
                                % (project, dataset, project, dataset), "accessDenied")
             raise ApiError(404, "NOT_FOUND", "Not found: Dataset %s:%s" % key, "notFound")
-        return self.dataset_view(project, dataset)
+        return self.dataset_view(project, dataset, version)
 
-    def insert_dataset(self, caller, project, body):
+    def insert_dataset(self, caller, project, body, version=0):
         self._require_admin(caller)
         ref = body.get("datasetReference") or {}
         dataset = ref.get("datasetId")
@@ -248,12 +283,12 @@ class GoogleCloudModel:
                            "duplicate")
         access = body.get("access")
         if access is not None:
-            self._check_access(access)
+            self._check_access(access, version)
         self.datasets[(project, dataset)] = self._new_dataset(
             project, dataset, body.get("location") or "US", access, creator=caller)
-        return self.dataset_view(project, dataset)
+        return self.dataset_view(project, dataset, version)
 
-    def patch_dataset(self, caller, project, dataset, body, if_match):
+    def patch_dataset(self, caller, project, dataset, body, if_match, version=0):
         self._require_admin(caller)
         self._inject("dataset:%s.%s" % (project, dataset))
         if (project, dataset) not in self.datasets:
@@ -263,15 +298,25 @@ class GoogleCloudModel:
             raise ApiError(412, "FAILED_PRECONDITION", "Precondition check failed.", "conditionNotMet",
                            "If-Match")
         if "access" in body:
-            self._check_access(body["access"])
+            if version != 3 and any("condition" in e for e in resource["access"]):
+                raise ApiError(400, "INVALID_ARGUMENT", "Dataset %s:%s has access entries with IAM conditions: "
+                               "updating its access policy requires accessPolicyVersion=3" % (project, dataset),
+                               "invalid")
+            self._check_access(body["access"], version)
             resource["access"] = [dict(a) for a in body["access"]]
         resource["etag"] = self._etag()
         resource["lastModifiedTime"] = str(int(time.time() * 1000))
-        return self.dataset_view(project, dataset)
+        return self.dataset_view(project, dataset, version)
 
     @staticmethod
-    def _check_access(access):
+    def _check_access(access, version):
         for entry in access:
+            if "_withcond_" in (entry.get("role") or ""):
+                raise ApiError(400, "INVALID_ARGUMENT", "Invalid role: %r: a role read without "
+                               "accessPolicyVersion=3 cannot be written back" % entry["role"], "invalid")
+            if "condition" in entry and version != 3:
+                raise ApiError(400, "INVALID_ARGUMENT", "Access entries with IAM conditions require "
+                               "accessPolicyVersion=3", "invalid")
             members = [f for f in MEMBER_FIELDS if f in entry]
             if len(members) != 1:
                 raise ApiError(400, "INVALID_ARGUMENT", "Exactly one member field per access entry",
@@ -353,7 +398,7 @@ class GoogleCloudModel:
                 raw = self.rfile.read(length) if length else b""
                 url = urlparse(self.path)
                 with model.lock:
-                    record = {"method": self.command, "path": url.path,
+                    record = {"method": self.command, "path": url.path, "query": parse_qs(url.query),
                               "if_match": self.headers.get("If-Match"), "body": None}
                     model.requests.append(record)
                     try:
@@ -363,7 +408,7 @@ class GoogleCloudModel:
                             record["body"] = json.loads(raw) if raw else None
                             caller = model._authenticate(self.headers)
                             code, body = 200, model.route(self.command, url.path, caller, record["body"],
-                                                          record["if_match"])
+                                                          record["if_match"], record["query"])
                     except ApiError as exc:
                         code, body = exc.code, exc.body()
                     record["status"] = code
@@ -382,16 +427,23 @@ class GoogleCloudModel:
             self.server.shutdown()
             self.server.server_close()
 
-    def route(self, method, path, caller, body, if_match):
+    def route(self, method, path, caller, body, if_match, query=None):
+        if method in WRITE_METHODS and not path.endswith(":getIamPolicy") and self.fail_on_write:
+            self.writes_seen += 1
+            if self.writes_seen == self.fail_on_write:
+                raise ApiError(403, "PERMISSION_DENIED", "Access Denied: %s: the caller does not have "
+                               "permission (the model was told to refuse write %d)" % (path, self.writes_seen),
+                               "accessDenied")
         m = re.match(r"^/bigquery/v2/projects/([^/]+)/datasets(?:/([^/]+))?$", path)
         if m:
             project, dataset = m.groups()
+            version = self._policy_version(query)
             if method == "GET" and dataset:
-                return self.get_dataset(caller, project, dataset)
+                return self.get_dataset(caller, project, dataset, version)
             if method == "POST" and not dataset:
-                return self.insert_dataset(caller, project, body or {})
+                return self.insert_dataset(caller, project, body or {}, version)
             if method in ("PATCH", "PUT") and dataset:
-                return self.patch_dataset(caller, project, dataset, body or {}, if_match)
+                return self.patch_dataset(caller, project, dataset, body or {}, if_match, version)
         m = re.match(r"^/v3/projects/([^/:]+):(getIamPolicy|setIamPolicy)$", path)
         if m and method == "POST":
             project, verb = m.groups()

@@ -12,6 +12,8 @@ holds the reference's examples these shapes were pinned to):
   POST /oidc/v1/token                                client_credentials grant (M2M)
   GET  /api/2.0/preview/scim/v2/Me                   the caller
   GET  /api/2.0/preview/scim/v2/ServicePrincipals    filter=displayName eq "..." | applicationId eq "..."
+  GET  /api/2.0/preview/scim/v2/Users                filter=userName eq "..."
+  GET  /api/2.0/preview/scim/v2/Groups               filter=displayName eq "..."
   GET  /api/2.1/unity-catalog/catalogs/{name}
   GET  /api/2.1/unity-catalog/schemas/{full_name}    POST /api/2.1/unity-catalog/schemas
   PATCH /api/2.1/unity-catalog/schemas/{full_name}   (owner)
@@ -22,9 +24,17 @@ holds the reference's examples these shapes were pinned to):
 Behaviour modelled from the reference: direct grants only; ALL_PRIVILEGES is stored and returned
 as one privilege (MANAGE and EXTERNAL_USE_SCHEMA stay separate); a privilege that does not apply
 to the securable is refused with INVALID_PARAMETER_VALUE; unknown principals are refused;
-service principals are returned by application id; names are stored in lower case; errors are
+service principals are returned by application id; the workspace SCIM API lists the workspace's
+users (``userName``, matched without regard to case), groups (``displayName``) and service
+principals, as a SCIM ListResponse, an unknown name giving ``totalResults: 0`` (Databricks'
+"Users", "Groups" and "Service principals" workspace SCIM references,
+https://docs.databricks.com/api/workspace/users/list and .../groups/list,
+.../serviceprincipals/list); names are stored in lower case; errors are
 ``{"error_code", "message"}`` with the HTTP status the SDK maps to its exception classes. Every
 request is recorded (method, path, query, body) so that tests can assert what was (not) sent.
+``fail_on_write = N`` refuses the Nth write (POST/PATCH outside /oidc, counted from when it is
+set) with 403 PERMISSION_DENIED, changing nothing, as Unity Catalog refuses a caller that lacks
+MANAGE (or ownership) on a securable.
 """
 import base64
 import json
@@ -58,6 +68,9 @@ class Workspace:
         self.clients = {}                 # OAuth client id -> secret (a service principal's)
         self.users = {admin}
         self.groups = {"account users", "data-engineers"}
+        # Account-level identities not assigned to this workspace: Unity Catalog grants to them,
+        # the workspace's SCIM API does not list them.
+        self.account_only = set()
         self.service_principals = []      # {"id", "applicationId", "displayName"}
         self.catalogs = {}                # name -> {"owner"}
         self.schemas = {}                 # "catalog.schema" -> {"owner"}
@@ -65,6 +78,8 @@ class Workspace:
         self.grants = {}                  # (type, full_name) -> {principal: set(REST privileges)}
         self.requests = []                # (method, path, query dict, body or None)
         self.admin = admin
+        self.fail_on_write = None         # refuse the Nth write from now (403), see the docstring
+        self.writes_seen = 0
 
     # -- setup helpers for tests ---------------------------------------------------------------
     def add_token(self, identity):
@@ -104,7 +119,7 @@ class Workspace:
 
     # -- request handling ------------------------------------------------------------------------
     def known_principal(self, name):
-        return (name in self.users or name in self.groups
+        return (name in self.users or name in self.groups or name in self.account_only
                 or any(sp["applicationId"] == name for sp in self.service_principals))
 
     def securable_exists(self, securable_type, full_name):
@@ -119,6 +134,11 @@ class Workspace:
         if path == "/oidc/v1/token":
             return self.token(body, headers)
         identity = self.authenticate(headers)
+        if method in ("POST", "PATCH", "PUT", "DELETE") and self.fail_on_write:
+            self.writes_seen += 1
+            if self.writes_seen == self.fail_on_write:
+                raise ApiError(403, "PERMISSION_DENIED", "User does not have MANAGE on %s (the model was told "
+                               "to refuse write %d)" % (path, self.writes_seen))
         if path == "/api/2.0/preview/scim/v2/Me":
             sp = [s for s in self.service_principals if s["applicationId"] == identity]
             if sp:
@@ -128,6 +148,12 @@ class Workspace:
                     "emails": [{"value": identity, "primary": True, "type": "work"}]}
         if path == "/api/2.0/preview/scim/v2/ServicePrincipals":
             return self.scim_service_principals(query)
+        if path == "/api/2.0/preview/scim/v2/Users":
+            return self.scim_list(query, "userName", [{"id": str(2000 + i), "userName": u, "active": True}
+                                                      for i, u in enumerate(sorted(self.users))])
+        if path == "/api/2.0/preview/scim/v2/Groups":
+            return self.scim_list(query, "displayName", [{"id": str(3000 + i), "displayName": g}
+                                                         for i, g in enumerate(sorted(self.groups))])
         parts = path.split("/")
         if path.startswith("/api/2.1/unity-catalog/catalogs/") and method == "GET":
             name = unquote(parts[5]).lower()
@@ -187,6 +213,19 @@ class Workspace:
         return {"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "totalResults": len(found),
                 "startIndex": start, "itemsPerPage": len(page),
                 "Resources": [dict(s, active=True) for s in page]}
+
+    @staticmethod
+    def scim_list(query, attribute, resources):
+        flt = query.get("filter", "")
+        prefix = '%s eq "' % attribute
+        if flt.startswith(prefix):
+            value = flt[len(prefix):-1].replace('\\"', '"')
+            if attribute == "userName":   # e-mails: case-insensitive, as Databricks compares them
+                resources = [r for r in resources if r[attribute].lower() == value.lower()]
+            else:
+                resources = [r for r in resources if r[attribute] == value]
+        return {"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "totalResults": len(resources),
+                "startIndex": 1, "itemsPerPage": len(resources), "Resources": resources}
 
     def create_schema(self, body, identity):
         catalog, name = body["catalog_name"].lower(), body["name"].lower()

@@ -6,7 +6,7 @@ connector's REST protocol (``POST /session/v1/login-request``, ``POST /queries/v
 answering ``data.rowtype`` + ``data.rowset`` with ``queryResultFormat: json``, ``/telemetry/send``,
 ``/session?delete=true``; errors ``{"success": false, "code", "message"}``) and models, in
 memory, what profiles_grants touches: databases, schemas, tables and views, warehouses, roles,
-users (password, RSA public key, OAuth tokens), privileges, future grants and role grants, and
+users (type, password, two RSA public key slots, OAuth tokens), privileges, future grants and role grants, and
 the SHOW output of each. SHOW GRANTS TO ROLE / OF ROLE / FUTURE GRANTS IN SCHEMA, SHOW ROLES and
 SHOW SCHEMAS print exactly the columns, in the order, of the documentation's example output
 (tests/unit/fixtures/snowflake/docs_*.txt; tests/unit/test_grants_snowflake_docs.py compares them);
@@ -18,10 +18,29 @@ their case; GRANT ALL PRIVILEGES is stored as the single privileges (including s
 does not know, as Snowflake adds privileges over time); future grants apply to objects created
 later; SHOW GRANTS reports views as granted_on TABLE unless ``views_as_view`` (the 2026_06
 behaviour change); re-granting a held privilege succeeds silently; statements commit one by one.
-Key-pair logins are verified: the JWT's RS256 signature against the user's registered public key
-and its issuer fingerprint. It records every statement it receives (``statements``/``writes()``)
-and can fail the Nth write (``fail_on_write``). Not modelled: role hierarchy beyond direct grants,
-privilege checks for the administrative role, managed access schemas, the 10,000-row SHOW limit.
+
+Users and their sign-in, pinned to docs.snowflake.com:
+- ``sql-reference/sql/create-user`` and ``alter-user``: ``TYPE`` (PERSON, SERVICE,
+  LEGACY_SERVICE or unset), ``RSA_PUBLIC_KEY`` and ``RSA_PUBLIC_KEY_2`` (set and UNSET), ``PASSWORD``;
+  a SERVICE user cannot have a password (CREATE/ALTER refuse one) and never signs in with one.
+- ``user-guide/key-pair-auth``: keys of at least 2048 bits, given as the PEM body without its
+  delimiter lines; a login JWT must verify against the key of either slot, its issuer naming that
+  key's fingerprint (``SHA256:`` + base64 of the SHA-256 of its DER); rotation = new key into the
+  free slot, then UNSET of the old one.
+- ``sql-reference/sql/desc-user``: DESC USER prints property / value / default / description rows,
+  unset values as null, including TYPE, PASSWORD (masked), RSA_PUBLIC_KEY(_2) and their
+  ``_FP`` fingerprints. ``sql-reference/sql/show-users``: ``type`` and ``has_rsa_public_key``.
+- ``user-guide/security-access-control-overview`` (system-defined roles) and
+  ``sql-reference/sql/create-schema`` (access control requirements): ACCOUNTADMIN holds SYSADMIN
+  and SECURITYADMIN, SECURITYADMIN holds USERADMIN; CREATE SCHEMA needs CREATE SCHEMA or
+  OWNERSHIP on the database through the role hierarchy, which SECURITYADMIN does not have (it
+  manages grants, users and roles); SHOW GRANTS TO ROLE prints a granted role as USAGE on it and
+  a database the role owns as OWNERSHIP on it.
+
+It records every statement it receives (``statements``/``writes()``) and can fail the Nth write
+(``fail_on_write``). Not modelled: privilege checks of the administrative role other than CREATE
+SCHEMA, programmatic access tokens, network policies, managed access schemas, the 10,000-row SHOW
+limit.
 """
 import base64
 import gzip
@@ -46,6 +65,9 @@ ALL = {
     "TABLE": ["DELETE", "EVOLVE SCHEMA", "INSERT", "REFERENCES", "SELECT", "TRUNCATE", "UPDATE"],
     "VIEW": ["REFERENCES", "SELECT"],
 }
+# What CREATE USER accepts in the model (a subset of the CREATE USER page's properties).
+USER_PROPERTIES = ("PASSWORD", "DEFAULT_ROLE", "RSA_PUBLIC_KEY", "RSA_PUBLIC_KEY_2", "TYPE", "LOGIN_NAME",
+                   "DISPLAY_NAME", "COMMENT")
 SYSTEM_ROLES = ("ACCOUNTADMIN", "SECURITYADMIN", "SYSADMIN", "USERADMIN", "PUBLIC")
 
 
@@ -146,6 +168,23 @@ class Tokens:
         return raw
 
 
+def load_public_key(text):
+    """A registered public key: stored as given, a PEM or (what ALTER USER takes) its body."""
+    from cryptography.hazmat.primitives import serialization
+    text = text.strip()
+    if not text.startswith("-----BEGIN"):
+        text = "-----BEGIN PUBLIC KEY-----\n%s\n-----END PUBLIC KEY-----\n" % "".join(text.split())
+    return serialization.load_pem_public_key(text.encode())
+
+
+def fingerprint(text):
+    """RSA_PUBLIC_KEY_FP: SHA256: + base64 of the SHA-256 of the key's DER (key-pair-auth page)."""
+    from cryptography.hazmat.primitives import serialization
+    der = load_public_key(text).public_bytes(serialization.Encoding.DER,
+                                             serialization.PublicFormat.SubjectPublicKeyInfo)
+    return "SHA256:" + base64.b64encode(hashlib.sha256(der).digest()).decode()
+
+
 def like(pattern, value):
     regex = "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in pattern)
     return re.match("^" + regex + "$", value, re.I | re.S) is not None
@@ -162,7 +201,10 @@ class SnowflakeModel:
         # SHOW ROLES prints the system-defined roles with an empty owner (documented example).
         self.roles = {r: {"owner": ""} for r in SYSTEM_ROLES}
         self.users = {}         # user -> {"password", "default_role", "rsa_public_key", ...}
-        self.role_grants = set()  # (role, "USER"|"ROLE", grantee)
+        # (role, "USER"|"ROLE", grantee). The system-defined role hierarchy: ACCOUNTADMIN holds
+        # SYSADMIN and SECURITYADMIN, SECURITYADMIN holds USERADMIN (access-control overview).
+        self.role_grants = {("SYSADMIN", "ROLE", "ACCOUNTADMIN"), ("SECURITYADMIN", "ROLE", "ACCOUNTADMIN"),
+                            ("USERADMIN", "ROLE", "SECURITYADMIN")}
         self.grants = {}        # (role, on, (parts...), privilege) -> granted_by
         self.future = {}        # (db, schema, on, privilege, role) -> granted_by
         self.oauth_tokens = {}  # token -> user
@@ -176,9 +218,11 @@ class SnowflakeModel:
         self.port = None
 
     # -- setup helpers (tests) -----------------------------------------------------------------
-    def add_user(self, name, password=None, roles=(), default_role=None, rsa_public_key=None):
-        self.users[name] = {"password": password, "default_role": default_role,
-                            "rsa_public_key": rsa_public_key, "created": time.time()}
+    def add_user(self, name, password=None, roles=(), default_role=None, rsa_public_key=None,
+                 rsa_public_key_2=None, type=None):
+        self.users[name] = {"password": password, "default_role": default_role, "type": type,
+                            "rsa_public_key": rsa_public_key, "rsa_public_key_2": rsa_public_key_2,
+                            "created": time.time()}
         for role in roles:
             self.role_grants.add((role, "USER", name))
 
@@ -263,6 +307,9 @@ class SnowflakeModel:
         elif auth == "OAUTH":
             if self.oauth_tokens.get(data.get("TOKEN")) != user:
                 return fail("390303", "Invalid OAuth access token. [%s]" % (data.get("TOKEN") or "")[:4])
+        elif record.get("type") == "SERVICE":
+            # Service users sign in with a key pair (or OAuth / a token), never a password.
+            return fail("390100", "Incorrect username or password was specified.")
         elif record["password"] is None or data.get("PASSWORD") != record["password"]:
             return fail("390100", "Incorrect username or password was specified.")
         role = (query.get("roleName") or [""])[0] or record["default_role"] or "PUBLIC"
@@ -293,12 +340,14 @@ class SnowflakeModel:
                             "warehouseName": session["warehouse"], "roleName": role}}}
 
     def verify_jwt(self, user, token):
+        """The JWT's RS256 signature must verify against the key in RSA_PUBLIC_KEY or in
+        RSA_PUBLIC_KEY_2, and its issuer name that key's fingerprint (key-pair-auth page)."""
         from cryptography.exceptions import InvalidSignature
-        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives import hashes
         from cryptography.hazmat.primitives.asymmetric import padding
 
-        pem = self.users[user]["rsa_public_key"]
-        if not pem:
+        slots = [k for k in (self.users[user]["rsa_public_key"], self.users[user].get("rsa_public_key_2")) if k]
+        if not slots:
             return "no RSA public key registered for the user"
 
         def pad(text):
@@ -307,19 +356,22 @@ class SnowflakeModel:
         try:
             head, body, sig = token.split(".")
             claims = json.loads(base64.urlsafe_b64decode(pad(body)))
-            key = serialization.load_pem_public_key(pem.encode())
-            key.verify(base64.urlsafe_b64decode(pad(sig)), (head + "." + body).encode(),
-                       padding.PKCS1v15(), hashes.SHA256())
-        except (ValueError, InvalidSignature):
-            return "signature does not verify against the registered public key"
-        der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-        fingerprint = "SHA256:" + base64.b64encode(hashlib.sha256(der).digest()).decode()
-        expected = "%s.%s" % (self.account, user.upper())
-        if claims.get("sub") != expected or claims.get("iss") != expected + "." + fingerprint:
-            return "issuer or subject does not match %s" % expected
-        if claims.get("exp", 0) < time.time():
-            return "expired"
-        return None
+        except ValueError:
+            return "malformed token"
+        for pem in slots:
+            key = load_public_key(pem)
+            try:
+                key.verify(base64.urlsafe_b64decode(pad(sig)), (head + "." + body).encode(),
+                           padding.PKCS1v15(), hashes.SHA256())
+            except (ValueError, InvalidSignature):
+                continue
+            expected = "%s.%s" % (self.account, user.upper())
+            if claims.get("sub") != expected or claims.get("iss") != expected + "." + fingerprint(pem):
+                return "issuer or subject does not match %s" % expected
+            if claims.get("exp", 0) < time.time():
+                return "expired"
+            return None
+        return "signature does not verify against the registered public keys"
 
     # -- queries ---------------------------------------------------------------------------------
     def query(self, session, sql):
@@ -346,6 +398,8 @@ class SnowflakeModel:
         t = Tokens(sql)
         if t.accept("SHOW"):
             return self.show(session, t)
+        if t.accept("DESC", "USER") or t.accept("DESCRIBE", "USER"):
+            return self.describe_user(t.ident())
         if t.accept("SELECT"):
             return self.select(session, t)
         self.writes_seen += 1
@@ -418,8 +472,16 @@ class SnowflakeModel:
                     return self.status("%s already exists, statement succeeded." % name)
                 raise SqlError("002002", "SQL compilation error:\nObject '%s' already exists." % name)
             props = self.properties(t)
+            unknown = set(props) - set(USER_PROPERTIES)
+            if unknown:
+                raise SqlError("001003", "SQL compilation error: invalid property '%s' for 'USER'" % sorted(unknown)[0])
+            self.check_user(name, props.get("TYPE"), props.get("PASSWORD"))
+            for key in ("RSA_PUBLIC_KEY", "RSA_PUBLIC_KEY_2"):
+                if props.get(key):
+                    self.check_key(props[key])
             self.add_user(name, props.get("PASSWORD"), default_role=props.get("DEFAULT_ROLE"),
-                          rsa_public_key=props.get("RSA_PUBLIC_KEY"))
+                          rsa_public_key=props.get("RSA_PUBLIC_KEY"), rsa_public_key_2=props.get("RSA_PUBLIC_KEY_2"),
+                          type=props.get("TYPE"))
             return self.status("User %s successfully created." % name)
         if kind == "DATABASE":
             name = t.ident()
@@ -434,6 +496,11 @@ class SnowflakeModel:
         if kind == "SCHEMA":
             db, name = self.qualify(session, t.name(2), 2)
             schemas = self.db(db)["schemas"]
+            if name not in schemas and not self.may_create_schema(session["role"], db):
+                # CREATE SCHEMA needs CREATE SCHEMA (or OWNERSHIP) on the database, held by the
+                # role or one it inherits: SECURITYADMIN has MANAGE GRANTS, not that.
+                raise SqlError("003001", "SQL access control error:\nInsufficient privileges to operate on "
+                                         "database '%s'" % db)
             if name in schemas:
                 if exists:
                     return self.status("%s already exists, statement succeeded." % name)
@@ -464,17 +531,74 @@ class SnowflakeModel:
             props[key] = value
         return props
 
+    def check_user(self, name, user_type, password):
+        if user_type not in (None, "PERSON", "SERVICE", "LEGACY_SERVICE"):
+            raise SqlError("001003", "SQL compilation error: invalid value '%s' for property 'TYPE'" % user_type)
+        if user_type == "SERVICE" and password:
+            # CREATE USER: a SERVICE user cannot have PASSWORD (nor MFA, FIRST_NAME, ...).
+            raise SqlError("001003", "SQL compilation error: invalid property 'PASSWORD' for user %s of "
+                                     "TYPE=SERVICE" % name)
+
+    def check_key(self, text):
+        try:
+            key = load_public_key(text)
+        except ValueError:
+            raise SqlError("001420", "Invalid RSA public key: it must be a base64-encoded public key without "
+                                     "the -----BEGIN/END PUBLIC KEY----- lines")
+        if key.key_size < 2048:
+            raise SqlError("001420", "Invalid RSA public key: at least 2048 bits are required")
+
     def alter_user(self, t):
         name = t.ident()
         if name not in self.users:
             raise SqlError("002003", "SQL compilation error:\nUser '%s' does not exist or not authorized." % name, "02000")
+        user = self.users[name]
+        fields = {"PASSWORD": "password", "DEFAULT_ROLE": "default_role", "RSA_PUBLIC_KEY": "rsa_public_key",
+                  "RSA_PUBLIC_KEY_2": "rsa_public_key_2", "TYPE": "type"}
+        if t.accept("UNSET"):
+            while not t.at_end():
+                key = t.take()[1]
+                if key not in fields:
+                    raise SqlError("001003", "SQL compilation error: invalid property '%s' for 'USER'" % key)
+                user[fields[key]] = None
+                t.accept(",")
+            return self.status()
         t.expect("SET")
-        for key, value in self.properties(t).items():
-            field = {"PASSWORD": "password", "DEFAULT_ROLE": "default_role", "RSA_PUBLIC_KEY": "rsa_public_key"}.get(key)
-            if field is None:
+        props = self.properties(t)
+        for key, value in props.items():
+            if key not in fields:
                 raise SqlError("001003", "SQL compilation error: invalid property '%s' for 'USER'" % key)
-            self.users[name][field] = value
+            if key.startswith("RSA_PUBLIC_KEY"):
+                self.check_key(value)
+        self.check_user(name, props.get("TYPE", user.get("type")), props.get("PASSWORD", user.get("password")))
+        for key, value in props.items():
+            user[fields[key]] = value
         return self.status()
+
+    def describe_user(self, name):
+        """DESC USER: one row per property (property, value, default, description); unset values
+        print as null; each key slot with its fingerprint (DESCRIBE USER, key-pair-auth pages)."""
+        if name not in self.users:
+            raise SqlError("002003", "SQL compilation error:\nUser '%s' does not exist or not authorized." % name, "02000")
+        user = self.users[name]
+
+        def value(v):
+            return "null" if v in (None, "") else v
+        rows = [("NAME", name, "null", "Name"), ("COMMENT", "null", "null", "user comment associated to an object"),
+                ("DISPLAY_NAME", name, "null", "Display name of the associated object"),
+                ("TYPE", value(user.get("type")), "null", "Type of the user"),
+                ("LOGIN_NAME", name, "null", "Login name of the user"),
+                ("PASSWORD", "********" if user.get("password") else "null", "null", "Password of the user"),
+                ("DISABLED", "false", "false", "Whether the user is disabled"),
+                ("DEFAULT_ROLE", value(user.get("default_role")), "null", "Primary principal of user session will be set to this role"),
+                ("RSA_PUBLIC_KEY", value(user.get("rsa_public_key")), "null", "RSA public key of the user"),
+                ("RSA_PUBLIC_KEY_FP", fingerprint(user["rsa_public_key"]) if user.get("rsa_public_key") else "null",
+                 "null", "Fingerprint of user's RSA public key."),
+                ("RSA_PUBLIC_KEY_2", value(user.get("rsa_public_key_2")), "null", "Second RSA public key of the user"),
+                ("RSA_PUBLIC_KEY_2_FP", fingerprint(user["rsa_public_key_2"]) if user.get("rsa_public_key_2") else "null",
+                 "null", "Fingerprint of user's second RSA public key."),
+                ("HAS_MFA", "false", "false", "Whether the user is enrolled for multi-factor authentication")]
+        return ["property", "value", "default", "description"], [list(r) for r in rows]
 
     # Grants ----------------------------------------------------------------------------------------
     def grant(self, session, t, revoke):
@@ -573,6 +697,21 @@ class SnowflakeModel:
             return [("object", on, parts)]
         raise SqlError("001003", "SQL compilation error: unsupported object type %s in the model" % on)
 
+    def inherited(self, role):
+        """The role and every role granted to it, recursively (the role hierarchy)."""
+        seen, todo = set(), [role]
+        while todo:
+            r = todo.pop()
+            if r not in seen:
+                seen.add(r)
+                todo += [g[0] for g in self.role_grants if g[1] == "ROLE" and g[2] == r]
+        return seen
+
+    def may_create_schema(self, role, db):
+        roles = self.inherited(role)
+        return self.db(db)["owner"] in roles or any(
+            (r, "DATABASE", (db,), p) in self.grants for r in roles for p in ("CREATE SCHEMA", "OWNERSHIP"))
+
     def can(self, role, on, parts, privilege):
         if role in ("ACCOUNTADMIN", "SYSADMIN", "SECURITYADMIN"):
             return True
@@ -601,6 +740,14 @@ class SnowflakeModel:
                 # OWNERSHIP carries the grant option (grant_option true in the documented examples).
                 rows.append([created, p, shown, dotted(*parts), "ROLE", role,
                              "true" if p == "OWNERSHIP" else "false", by])
+            # A role granted to the role is printed as USAGE on it; a database the role owns as
+            # OWNERSHIP on it (SHOW GRANTS, examples and usage notes).
+            for (r, kind, grantee) in sorted(self.role_grants):
+                if kind == "ROLE" and grantee == role:
+                    rows.append([created, "USAGE", "ROLE", display(r), "ROLE", role, "false", "SECURITYADMIN"])
+            for name, database in sorted(self.databases.items()):
+                if database["owner"] == role and (role, "DATABASE", (name,), "OWNERSHIP") not in self.grants:
+                    rows.append([created, "OWNERSHIP", "DATABASE", display(name), "ROLE", role, "true", role])
             return cols, rows
         if t.accept("GRANTS", "OF", "ROLE"):
             role = self.role(t.ident())
@@ -636,8 +783,9 @@ class SnowflakeModel:
                     "has_rsa_public_key", "type", "has_mfa", "has_workload_identity"]
             rows = [[n, created, n, n, "", "", "", "", "", "", "false", "false", "false", "", "",
                      u["default_role"] or "", "", "false", "", "", "SECURITYADMIN", "", "", "",
-                     "true" if u["password"] else "false", "true" if u["rsa_public_key"] else "false",
-                     "PERSON", "false", "false"]
+                     "true" if u["password"] else "false",
+                     "true" if u["rsa_public_key"] or u.get("rsa_public_key_2") else "false",
+                     u.get("type"), "false", "false"]
                     for n, u in sorted(self.users.items()) if pattern is None or like(pattern, n)]
             return cols, rows
         if what == "WAREHOUSES":

@@ -48,7 +48,8 @@ def test_one_analyst_on_two_hosts_is_one_principal():
     ({"laptop-ana": {"name": "rudderstack_admin", "password": "a"}},
      "names the shared principal rudderstack_admin"),
     ({"laptop-ana": {"password": "a"}}, "on laptop-ana needs a name"),
-    ({"laptop-ana": {"name": "pb_a", "user": "x"}}, "unknown keys user; known keys: name, password, output_schema"),
+    ({"laptop-ana": {"name": "pb_a", "user": "x"}}, "unknown keys user; known keys: name, password, output_schema, public_key, private_key_path, "
+     "private_key_passphrase"),
     ({"laptop-ana": "pb_ana"}, "on laptop-ana must be a dictionary"),
     ({"laptop-ana": {"name": "pb_a", "password": 123}}, "profiles_warehouse_principal.password on laptop-ana must be a string"),
 ])
@@ -68,3 +69,27 @@ def test_connection_settings_put_the_analysts_principal_in_place_of_the_shared_o
     # Without an output schema of their own the analyst writes to the shared schema.
     assert connection_settings(shared, {"name": "pb_ben", "password": "b"})["schema"] == "rs_profiles"
     assert shared["user"] == "rudderstack_admin"  # the input is not modified
+
+
+def test_key_pair_principals_carry_their_own_key_into_the_siteconfig():
+    """Per-analyst Snowflake key-pair users: each its own key file on the controller, whose
+    content becomes the analyst's siteconfig privateKey (read by the filter on the controller)."""
+    from ansible_collections.rudderstack.profiles.plugins.module_utils.workstation.analysts import connection_settings
+    hostvars = fleet(**{
+        "laptop-ana": {"name": "pb_ana", "private_key_path": "/keys/pb_ana.p8", "private_key_passphrase": " p "},
+        "laptop-ben": {"name": "pb_ben", "private_key_path": "/keys/pb_ben.p8"},
+        "ci-1": {"name": "pb_ana", "private_key_path": "/keys/other.p8", "private_key_passphrase": " p "},
+    })
+    with pytest.raises(AnalystError, match="principal pb_ana is set on laptop-ana and ci-1 with different private_key_path"):
+        analyst_principals(HOSTS, hostvars)
+    del hostvars["ci-1"]["profiles_warehouse_principal"]
+    principals = analyst_principals(HOSTS, hostvars)
+    assert principals[0] == {"name": "pb_ana", "private_key_path": "/keys/pb_ana.p8", "private_key_passphrase": " p ",
+                             "hosts": ["laptop-ana"]}
+    shared = {"user": "rudderstack_admin", "password": "shared-pw", "schema": "rs_profiles", "account": "acct"}
+    files = {"/keys/pb_ana.p8": "-----BEGIN ENCRYPTED PRIVATE KEY-----\nANA\n-----END ENCRYPTED PRIVATE KEY-----\n"}
+    own = connection_settings(shared, principals[0], read_file=files.__getitem__)
+    assert own == {"user": "pb_ana", "schema": "rs_profiles", "account": "acct",
+                   "private_key": files["/keys/pb_ana.p8"], "private_key_passphrase": " p "}
+    with pytest.raises(AnalystError, match="needs a reader"):
+        connection_settings(shared, principals[1])

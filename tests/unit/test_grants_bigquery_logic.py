@@ -81,6 +81,43 @@ def test_edit_access_touches_only_the_principals_entries():
 
 
 # -- IAM policy ----------------------------------------------------------------------------------
+CONDITION = {"title": "until 2027", "expression": "request.time < timestamp('2027-01-01T00:00:00Z')"}
+
+
+def test_conditional_access_entries_are_neither_held_nor_edited():
+    """An access entry with an IAM condition (datasets.get with accessPolicyVersion=3) is a
+    narrower grant someone made on purpose: it does not count as the role held, and no edit
+    removes or changes it, the principal's own included."""
+    mine = {"role": "READER", "userByEmail": SA, "condition": dict(CONDITION)}
+    theirs = {"role": "roles/bigquery.dataEditor", "iamMember": "group:eng@example.com", "condition": dict(CONDITION)}
+    access = [mine, theirs, {"role": "OWNER", "specialGroup": "projectOwners"}]
+    assert bq.principal_dataset_roles(access, SA) == set()
+    edited = bq.edit_access(copy.deepcopy(access), SA, ["roles/bigquery.dataViewer"], ["roles/bigquery.dataViewer"])
+    assert edited[:3] == access and edited[3] == {"role": "roles/bigquery.dataViewer", "userByEmail": SA}
+    assert json.dumps(edited[:3]) == json.dumps(access)   # byte for byte, key order included
+    removed = bq.edit_access(edited, SA, [], ["roles/bigquery.dataViewer"])
+    assert removed == access
+
+
+def test_a_dataset_read_in_the_legacy_conditional_form_is_refused():
+    bq.check_no_withcond([{"role": "READER", "userByEmail": SA, "condition": CONDITION}], "datasets.get d")
+    with pytest.raises(GrantsError) as err:
+        bq.check_no_withcond([{"role": "READER_withcond_1a2b3c", "userByEmail": SA}], "datasets.get d")
+    assert "datasets.get d" in str(err.value) and "READER_withcond_1a2b3c" in str(err.value)
+
+
+def test_the_library_still_lacks_the_access_policy_version_parameter():
+    """The adapter sends accessPolicyVersion=3 through Client._call_api because the library's
+    get_dataset/update_dataset cannot (bigquery.py says why). When this fails, the library has
+    learnt it: use its methods instead."""
+    import inspect
+    from google.cloud import bigquery
+    assert hasattr(bigquery.Dataset, "access_policy_version")   # a body field only
+    for method in (bigquery.Client.get_dataset, bigquery.Client.update_dataset, bigquery.Client.create_dataset):
+        assert not set(inspect.signature(method).parameters) & {"access_policy_version", "accessPolicyVersion"}
+    assert callable(bigquery.Client._call_api)
+
+
 def test_policy_roles_skip_conditional_bindings():
     bindings = load("policy_example.json")["bindings"]
     app = "my-project-id@appspot.gserviceaccount.com"
@@ -182,11 +219,13 @@ def test_plan_and_calls_from_current_state():
         "roles/bigquery.dataOwner ON DATASET my-gcp-project.website_eventstream"]
     d.extra["location"] = "EU"
     texts = [s.text for s in a.render(plan, d, current)]
+    # The policy first (it refuses a service account that does not exist), then existing
+    # datasets, then the new one.
     assert texts == [
-        "datasets.insert projects/my-gcp-project/datasets/rs_profiles (location EU)",
         "projects.setIamPolicy projects/my-gcp-project (policy version 3, with its etag): add "
         "roles/bigquery.jobUser serviceAccount:%s; remove roles/bigquery.admin serviceAccount:%s" % (SA, SA),
-        "datasets.patch projects/my-gcp-project/datasets/rs_profiles (access, If-Match etag): add "
-        "roles/bigquery.dataEditor userByEmail:%s" % SA,
         "datasets.patch projects/my-gcp-project/datasets/website_eventstream (access, If-Match etag): remove "
-        "roles/bigquery.dataOwner userByEmail:%s" % SA]
+        "roles/bigquery.dataOwner userByEmail:%s" % SA,
+        "datasets.insert projects/my-gcp-project/datasets/rs_profiles (location EU)",
+        "datasets.patch projects/my-gcp-project/datasets/rs_profiles (access, If-Match etag): add "
+        "roles/bigquery.dataEditor userByEmail:%s" % SA]

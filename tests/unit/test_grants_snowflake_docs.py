@@ -104,12 +104,58 @@ def test_future_grant_rows_read_grant_on_and_grant_to():
     assert [a.future_grant_from_row("PUBLIC", r) for r in rows] == [None, None]
 
 
+def grants_to_role(*grants, **kw):
+    """SHOW GRANTS TO ROLE output in the documented columns: (privilege, granted_on, name) rows."""
+    columns = load_docs("docs_show_grants_to_role")["SHOW GRANTS TO ROLE analyst"][0]
+    role = kw.get("role", "SECURITYADMIN")
+    return columns, [("Wed, 17 Dec 2014 18:19:37 -0800", p, on, name, "ROLE", role, "false", "SYSADMIN")
+                     for p, on, name in grants]
+
+
+def test_may_the_login_role_create_a_schema_follows_the_role_hierarchy():
+    # SECURITYADMIN holds USERADMIN (printed as USAGE on it) and nothing on the database.
+    a = adapter([('SHOW GRANTS TO ROLE "SECURITYADMIN"', grants_to_role(("USAGE", "ROLE", "USERADMIN"))),
+                 ('SHOW GRANTS TO ROLE "USERADMIN"', grants_to_role(("CREATE USER", "ACCOUNT", "X"), role="USERADMIN"))])
+    assert a.login_role_can_create_schema() is False
+    assert a.conn.sent == ['SHOW GRANTS TO ROLE "SECURITYADMIN"', 'SHOW GRANTS TO ROLE "USERADMIN"']
+    # ACCOUNTADMIN holds SYSADMIN, which owns the database.
+    a = adapter([('SHOW GRANTS TO ROLE "ACCOUNTADMIN"', grants_to_role(
+                  ("USAGE", "ROLE", "SECURITYADMIN"), ("USAGE", "ROLE", "SYSADMIN"), role="ACCOUNTADMIN")),
+                 ('SHOW GRANTS TO ROLE "SECURITYADMIN"', grants_to_role(("USAGE", "ROLE", "USERADMIN"))),
+                 ('SHOW GRANTS TO ROLE "SYSADMIN"', grants_to_role(("OWNERSHIP", "DATABASE", "MYTESTDB"), role="SYSADMIN"))])
+    a.login_role = "ACCOUNTADMIN"
+    assert a.login_role_can_create_schema() is True
+    # CREATE SCHEMA on another database does not count; CREATE SCHEMA on this one does.
+    a = adapter([('SHOW GRANTS TO ROLE "SECURITYADMIN"', grants_to_role(("CREATE SCHEMA", "DATABASE", "OTHER")))])
+    assert a.login_role_can_create_schema() is False
+    a = adapter([('SHOW GRANTS TO ROLE "SECURITYADMIN"', grants_to_role(("CREATE SCHEMA", "DATABASE", "MYTESTDB")))])
+    assert a.login_role_can_create_schema() is True
+    # A hierarchy deeper than the adapter follows: unknown (Snowflake decides).
+    chain = [('SHOW GRANTS TO ROLE "%s"' % ("SECURITYADMIN" if i == 0 else "R%d" % i),
+              grants_to_role(("USAGE", "ROLE", "R%d" % (i + 1)))) for i in range(sf.MAX_ROLES_FOLLOWED + 1)]
+    assert adapter(chain).login_role_can_create_schema() is None
+
+
+def test_refused_before_writing_when_the_schema_cannot_be_created():
+    a = adapter([(q, rows) if not q.startswith('SHOW GRANTS TO ROLE "SECURITYADMIN"')
+                 else (q, grants_to_role(("USAGE", "ROLE", "USERADMIN"))) for q, rows in answers("ANALYST")]
+                + [('SHOW GRANTS TO ROLE "USERADMIN"', None)])
+    desired = model.build_desired(dict(PARAMS, role="analyst"), a)
+    current = a.read_current(desired)
+    with pytest.raises(model.GrantsError) as err:
+        a.check_objects(desired, current)
+    assert str(err.value).startswith('output_schema.name: schema "MYTESTDB"."RS_PROFILES" does not exist and '
+                                     'the role "SECURITYADMIN" that the statements run as (snowflake_admin_role)')
+
+
 def answers(role):
     quoted = '"%s"' % role
     return [
         ("SHOW ROLES LIKE '%s'" % role, load_docs("docs_show_roles")["SHOW ROLES"]),
         ("SHOW USERS LIKE 'JOESM'", None),          # the documentation prints no SHOW USERS output
         ('SHOW SCHEMAS IN DATABASE "MYTESTDB"', load_docs("docs_show_schemas")["SHOW SCHEMAS"]),
+        # RS_PROFILES is missing: may the login role create it? (it owns the database)
+        ('SHOW GRANTS TO ROLE "SECURITYADMIN"', grants_to_role(("OWNERSHIP", "DATABASE", "MYTESTDB"))),
         ('SHOW OBJECTS IN SCHEMA "MYTESTDB"."PUBLIC"', None),
         ("SHOW GRANTS OF ROLE " + quoted, load_docs("docs_show_grants_of_role")["SHOW GRANTS OF ROLE analyst"]),
         ("SHOW GRANTS TO ROLE " + quoted, load_docs("docs_show_grants_to_role")["SHOW GRANTS TO ROLE analyst"]),
@@ -132,7 +178,7 @@ def test_read_current_from_documented_output():
     assert current.extra["role_users"] == {"JOESM"}   # the user, not the roles ANALYST_US and DBA
     # CREATE WAREHOUSE ON ACCOUNT is not an object grant; the future grants go to ROLE1
     assert current.grants == set() and current.owners == {}
-    assert a.read_round_trips == 7 and a.conn.sent[-1].startswith("SHOW FUTURE GRANTS")
+    assert a.read_round_trips == 8 and a.conn.sent[-1].startswith("SHOW FUTURE GRANTS")
 
 
 @pytest.mark.parametrize("role", ["ROLE1", "ANALYS"])
@@ -141,7 +187,9 @@ def test_a_role_is_found_by_its_exact_name(role):
     desired = model.build_desired(dict(PARAMS, role=role), a)
     current = a.read_current(desired)
     assert current.extra["role_exists"] is False
-    assert not any(s.startswith("SHOW GRANTS") or s.startswith("SHOW FUTURE") for s in a.conn.sent)
+    # Nothing of the missing role is read (only the login role's grants, for the missing schema).
+    assert not any((s.startswith("SHOW GRANTS") and "SECURITYADMIN" not in s) or s.startswith("SHOW FUTURE")
+                   for s in a.conn.sent)
 
 
 def load_model():

@@ -26,7 +26,17 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import errno
 import os
+import socket
+import ssl
+
+try:
+    from urllib.parse import urlsplit
+    from urllib.request import getproxies, proxy_bypass
+except ImportError:  # Python 2: never reached (the HTTP warehouses' clients need Python 3)
+    from urlparse import urlsplit
+    from urllib import getproxies, proxy_bypass
 
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import GrantsError, quote_ident
 
@@ -42,8 +52,80 @@ LOGIN_HOST_DOC = (
     "without a scheme, C(https://) is assumed (the siteconfig's C(host) can be given as is).")
 
 
+def client_ca_bundle():
+    """The CA file the HTTP clients (requests, which the Snowflake, Google and Databricks
+    libraries use) verify servers with: REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE, else certifi's."""
+    for var in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        if os.environ.get(var):
+            return os.environ[var]
+    try:
+        import certifi
+    except ImportError:
+        return None
+    return certifi.where()
+
+
+def _unreachable(what, text):
+    return GrantsError("cannot connect to %s: %s" % (what, text))
+
+
+def check_endpoint(url, option, timeout, what):
+    """Reach the endpoint ``url`` once, the way its HTTP client will (TCP, then TLS for https),
+    and raise GrantsError naming host:port and ``option`` when the name does not resolve, the
+    connection is refused or times out, or the TLS handshake fails (a plain-HTTP server, an
+    untrusted certificate). The clients retry such failures until their own deadlines and then
+    report them as timeouts (Snowflake: "login timed out" after the whole login_timeout); this
+    says what happened at once. Skipped when a proxy from the environment (HTTPS_PROXY...,
+    NO_PROXY) carries the client's requests: the endpoint is not reached directly then.
+    ``what`` (for example "the Snowflake account xy12345") starts the message."""
+    parts = urlsplit(url if "://" in url else "https://" + url)
+    host, tls = parts.hostname, parts.scheme == "https"
+    port = parts.port or (443 if tls else 80)
+    if not host:
+        raise _unreachable(what, "%r names no host; check %s" % (url, option))
+    proxies = getproxies()
+    if (proxies.get(parts.scheme) or proxies.get("all")) and not proxy_bypass(host):
+        return
+    where = "%s:%s" % (host, port)
+    try:
+        address = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)[0][4][0]
+    except socket.gaierror as exc:
+        raise _unreachable(what, "DNS lookup failed: cannot resolve the host name %s (%s); check %s"
+                           % (host, exc.strerror or exc, option))
+    try:
+        sock = socket.create_connection((host, port), timeout)
+    except socket.timeout:
+        raise _unreachable(what, "connecting to %s (%s) timed out after %ss (connect_timeout); check %s, and "
+                           "that a firewall lets this host through" % (where, address, timeout, option))
+    except (IOError, OSError) as exc:
+        if getattr(exc, "errno", None) == errno.ECONNREFUSED:
+            raise _unreachable(what, "connection refused by %s (%s): nothing listens on that port; check %s"
+                               % (where, address, option))
+        raise _unreachable(what, "%s (%s): %s; check %s"
+                           % (where, address, getattr(exc, "strerror", None) or exc, option))
+    try:
+        if tls:
+            context = ssl.create_default_context(cafile=client_ca_bundle())
+            context.wrap_socket(sock, server_hostname=host).close()
+    except ssl.SSLCertVerificationError as exc:
+        raise _unreachable(what, "TLS failed: the certificate of %s is not trusted (%s); check %s, or give "
+                           "the CA file in REQUESTS_CA_BUNDLE" % (where, exc.verify_message or exc, option))
+    except ssl.SSLError as exc:
+        raise _unreachable(what, "TLS failed: the handshake with %s failed (%s); the endpoint does not speak "
+                           "TLS there (a plain-HTTP server makes it WRONG_VERSION_NUMBER); check %s"
+                           % (where, exc.reason or exc, option))
+    except socket.timeout:
+        raise _unreachable(what, "TLS failed: the handshake with %s did not complete within %ss "
+                           "(connect_timeout); check %s" % (where, timeout, option))
+    except (IOError, OSError) as exc:
+        raise _unreachable(what, "TLS failed: %s closed the connection during the handshake (%s); check %s"
+                           % (where, exc, option))
+    finally:
+        sock.close()
+
+
 def option(type, description, env=(), default=None, choices=None, no_log=None, aliases=(),
-           elements=None, required=False):
+           elements=None, required=False, per_principal=None):
     """One option of an adapter: the argument-spec fields plus its documentation.
 
     ``env``: environment variables read, in order, when the option is not given (the adapter's
@@ -51,11 +133,13 @@ def option(type, description, env=(), default=None, choices=None, no_log=None, a
     the adapter when neither the option nor the environment gives a value (so that setting an
     option for the wrong warehouse can be told apart from a default). ``required``: required
     for this warehouse (after environment fallbacks). ``no_log``: True for secrets; False for
-    names Ansible would otherwise take for secrets (``*_password_mode``...).
+    names Ansible would otherwise take for secrets (``*_password_mode``...). ``per_principal``:
+    the key of the option in each principal of the warehouse_grants role (its value differs per
+    principal, like a password or a key), instead of one role variable for all of them.
     """
     return {"type": type, "description": description, "env": tuple(env), "default": default,
             "choices": list(choices) if choices else None, "no_log": no_log, "aliases": list(aliases),
-            "elements": elements, "required": required}
+            "elements": elements, "required": required, "per_principal": per_principal}
 
 
 class Adapter:
@@ -80,6 +164,8 @@ class Adapter:
     def __init__(self, params=None):
         self.params = self.resolve_aliases(params or {})
         self.read_round_trips = 0
+        self.applied = []   # Statements of this run that took effect and stay (apply keeps it current)
+        self.unknown = []   # Statements whose outcome could not be learnt (a connection lost at COMMIT)
 
     @classmethod
     def options(cls):
@@ -280,7 +366,13 @@ class Adapter:
     def apply(self, statements):
         """Must: execute ``statements``; atomically where the warehouse has transactions, else
         in an order whose partial failure the next run completes. Raise GrantsError, or
-        model.GrantsConflict when ``is_conflict`` says another run got there first."""
+        model.GrantsConflict when ``is_conflict`` says another run got there first.
+
+        Keep ``self.applied`` current: append each Statement as soon as the warehouse confirms
+        it took effect (all of them at once after a COMMIT), and put those whose outcome cannot
+        be known in ``self.unknown``. When ``apply`` fails, model.run reports them (the result's
+        ``applied``/``unknown``/``not_applied`` and ``changed``), so the adapter's own message
+        need only say what failed and why."""
         raise NotImplementedError
 
     def discard(self):

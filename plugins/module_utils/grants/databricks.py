@@ -44,7 +44,8 @@ try:
 except ImportError:  # Python 2: never reached (databricks-sdk needs Python 3)
     from urllib import quote
 
-from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.adapter import LOGIN_HOST_DOC, Adapter, option
+from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.adapter import (
+    LOGIN_HOST_DOC, Adapter, check_endpoint, option)
 from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import (
     Current, Grant, GrantsError, Statement)
 
@@ -160,6 +161,14 @@ class DatabricksAdapter(Adapter):
             "str", "Unity Catalog catalog holding the output and input schemas (the siteconfig's "
             "C(catalog)). It must exist; it is never created.", required=True, aliases=["databricks_catalog"]),
     }
+    DESIRED_OPTIONS = {
+        "databricks_principal_lookup": option(
+            "bool", "Look the principal up in the workspace's SCIM API (users by e-mail, groups by name, "
+            "service principals by application id) and fail before anything is written when it is not "
+            "there. Set V(false) to grant to an account-level identity that is not assigned to this "
+            "workspace (Unity Catalog accepts those; the workspace's SCIM API does not list them).",
+            default=True),
+    }
     PRINCIPAL_TYPES = ("user", "service_principal", "group")
     PRINCIPAL_TYPES_DOC = {
         "user": "a Databricks user, named by e-mail (Databricks identities are never created by this module)",
@@ -232,6 +241,9 @@ class DatabricksAdapter(Adapter):
         """Configure the SDK and ask who we are (one call: it proves host, TLS and credentials)."""
         self.catalog_name()
         auth_type, kwargs = self.auth()
+        # The SDK retries a refused connection until retry_timeout_seconds and reports a timeout:
+        # say at once when the host does not resolve, refuses, or fails TLS.
+        check_endpoint(kwargs["host"], "login_host", kwargs["http_timeout_seconds"], "the Databricks workspace")
         if self.ws is None:
             try:
                 self.ws = sdk()["WorkspaceClient"](config=sdk()["Config"](**kwargs))
@@ -333,6 +345,8 @@ class DatabricksAdapter(Adapter):
             if params.get(name):
                 raise GrantsError("%s: not used on warehouse databricks (Unity Catalog privileges on a "
                                   "schema are inherited by its future tables; there are no languages)" % name)
+        lookup = params.get("databricks_principal_lookup")
+        desired.extra["principal_lookup"] = True if lookup is None else bool(lookup)
         catalog = self.catalog_name()
         if desired.database_privileges:
             desired.object_privileges[("catalog", (catalog,))] = set(desired.database_privileges)
@@ -355,11 +369,20 @@ class DatabricksAdapter(Adapter):
         return []
 
     # -- reading -----------------------------------------------------------------------------
+    # principal_type -> the workspace SCIM list and the attribute the principal is named by.
+    SCIM_LOOKUP = {"user": ("Users", "userName"), "group": ("Groups", "displayName"),
+                   "service_principal": ("ServicePrincipals", "applicationId")}
+
     def resolve_principal(self, desired):
-        """The principal in the form the permissions API returns."""
+        """The principal in the form the permissions API returns; unless
+        databricks_principal_lookup is off, one that the workspace does not know fails here,
+        before anything is written (Unity Catalog would refuse it only at the first PATCH)."""
         name = desired.principal
         if desired.principal_type != "service_principal" or UUID.match(name):
-            return name.lower() if UUID.match(name) else name
+            name = name.lower() if UUID.match(name) else name
+            if desired.state == "present" and desired.extra.get("principal_lookup", True):
+                self.check_principal_exists(name, desired.principal_type)
+            return name
         found = self._call("GET", SCIM + "/ServicePrincipals",
                            query={"filter": 'displayName eq "%s"' % name.replace('"', '\\"'),
                                   "attributes": "id,applicationId,displayName", "startIndex": 1, "count": 100})
@@ -374,6 +397,17 @@ class DatabricksAdapter(Adapter):
             raise GrantsError("principal: %d service principals are named %r (application ids %s): give the "
                               "application id" % (len(ids), name, ", ".join(ids)))
         return ids[0]
+
+    def check_principal_exists(self, name, principal_type):
+        endpoint, attribute = self.SCIM_LOOKUP[principal_type]
+        found = self._call("GET", "%s/%s" % (SCIM, endpoint),
+                           query={"filter": '%s eq "%s"' % (attribute, name.replace('"', '\\"')),
+                                  "attributes": "id," + attribute, "startIndex": 1, "count": 10})
+        if not found.get("Resources"):
+            raise GrantsError("principal: no %s %r in this workspace (SCIM %s, %s eq %r); nothing was written. "
+                              "Check principal and principal_type, or set databricks_principal_lookup: false to "
+                              "grant to an account-level identity not assigned to this workspace"
+                              % (principal_type.replace("_", " "), name, endpoint, attribute, name))
 
     def read_permissions(self, kind, target):
         """Every page of the securable's direct grants (``max_results=0``: the paginated API)."""
@@ -472,13 +506,14 @@ class DatabricksAdapter(Adapter):
         return statements + [patch(*key) for key in on_new]
 
     def apply(self, statements):
+        """One call after the other; model.run reports those applied before a failure."""
         for index, statement in enumerate(statements):
             method, path = statement.template
             try:
                 self._call(method, path, body=statement.params)
             except GrantsError as exc:
-                raise GrantsError("%s (%d of %d calls applied before it; Unity Catalog has no transactions: "
-                                  "rerun to complete)" % (exc, index, len(statements)))
+                raise GrantsError("%s (call %d of %d)" % (exc, index + 1, len(statements)))
+            self.applied.append(statement)
 
     def discard(self):
         """Nothing to end: reads leave no session open."""

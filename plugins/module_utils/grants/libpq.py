@@ -42,6 +42,15 @@ CONNECT_HINTS = (
     (("SSL", "certificate"), "check sslmode and ssl_rootcert"),
 )
 
+# What kind of failure libpq's message describes, said first (its own words follow).
+FAILURE_KINDS = (
+    (("Connection refused",), "connection refused"),
+    (("could not translate host name", "Name or service not known", "nodename nor servname"),
+     "DNS lookup failed"),
+    (("timeout expired",), "timed out"),
+    (("SSL", "certificate", "TLS"), "TLS failed"),
+)
+
 SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 
 LIBPQ_OPTIONS = {
@@ -107,8 +116,9 @@ class LibpqAdapter(SqlAdapter):
             message = " ".join(str(exc).split())
             hint = next((h for words, h in CONNECT_HINTS if any(w in message for w in words)),
                         "check the connection options")
-            raise GrantsError("cannot connect to the %s warehouse at %s (connect_timeout %ss): %s; %s"
-                              % (self.NAME, where, kwargs.get("connect_timeout"), message, hint))
+            kind = next((k + ": " for words, k in FAILURE_KINDS if any(w in message for w in words)), "")
+            raise GrantsError("cannot connect to the %s warehouse at %s (connect_timeout %ss): %s%s; %s"
+                              % (self.NAME, where, kwargs.get("connect_timeout"), kind, message, hint))
         self.conn.autocommit = False
 
     # Seconds the password probe may wait for the server (it only tests a login).

@@ -30,7 +30,30 @@ Statement = namedtuple("Statement", "text template params")
 
 
 class GrantsError(Exception):
-    """Bad input or a failed warehouse operation, with a message for the user."""
+    """Bad input or a failed warehouse operation, with a message for the user.
+
+    A failure while writing also says what the run left behind (texts of model.Statement, in
+    order): ``applied``, the writes that took effect and stay (a warehouse without
+    transactions keeps those before the failure); ``unknown``, writes whose outcome could not
+    be learnt (the connection was lost while the server committed them); ``not_applied``, the
+    failed write and those after it. The module reports ``changed`` true when either of the
+    first two is not empty (Ansible's convention: a task that changed something says so, even
+    when it fails)."""
+
+    def __init__(self, message, applied=(), unknown=(), not_applied=()):
+        Exception.__init__(self, message)
+        self.applied = list(applied)
+        self.unknown = list(unknown)
+        self.not_applied = list(not_applied)
+
+    @property
+    def changed(self):
+        return bool(self.applied or self.unknown)
+
+    def result(self):
+        """The keys the module returns with the failure (documented in its RETURN)."""
+        return {"changed": self.changed, "applied": self.applied, "unknown": self.unknown,
+                "not_applied": self.not_applied}
 
 
 class GrantsConflict(GrantsError):
@@ -336,20 +359,61 @@ def run(adapter, desired, check_mode):
         if check_mode or not statements:
             _client_step(adapter, "ending the read-only session", adapter.discard)
             break
+        adapter.applied, adapter.unknown = [], []
         try:
             adapter.apply(statements)  # reports its own failures (what was rolled back)
             break
         except GrantsConflict:
             if attempt >= MAX_ATTEMPTS:
                 raise
+        except GrantsError as exc:
+            raise write_failure(adapter, statements, str(exc))
+        except adapter.client_errors() as exc:
+            raise write_failure(adapter, statements, "%s (%s warehouse): %s" % (
+                "writing", adapter.NAME, str(exc).strip() or type(exc).__name__))
     return {
         "changed": plan.changed,
         "queries": [s.text for s in statements],
+        "applied": [s.text for s in adapter.applied],
         "plan": plan_result(plan, adapter.describe),
         "diff": diff_result(desired, plan, principal_existed, adapter.describe, adapter.KIND_ORDER),
         "read_round_trips": adapter.read_round_trips,
         "attempts": attempt,
     }
+
+
+# Writes listed in a failure's message; the rest are counted (all of them are in the result).
+LISTED_WRITES = 10
+
+
+def write_failure(adapter, statements, message):
+    """The GrantsError for a failure while writing: ``message`` (the adapter's account of the
+    failed write) followed by what the run left behind, from ``adapter.applied`` and
+    ``adapter.unknown`` (which ``apply`` keeps up to date)."""
+    applied = [s.text for s in adapter.applied]
+    unknown = [s.text for s in adapter.unknown]
+    done = set(id(s) for s in adapter.applied) | set(id(s) for s in adapter.unknown)
+    not_applied = []
+    for statement in statements:
+        if id(statement) not in done and statement.template != "reread":
+            done.add(id(statement))   # a write retried after a concurrent change is listed once
+            not_applied.append(statement.text)
+    total = len(applied) + len(unknown) + len(not_applied)
+    if applied:
+        message += (" -- %d of the %d planned writes were applied before the failure and stay (no "
+                    "transaction covers them on warehouse %s): %s; rerunning completes the rest"
+                    % (len(applied), total, adapter.NAME, _listed(applied)))
+    if unknown:
+        message += (" -- whether %d writes took effect is unknown: %s; the next run reads the state and "
+                    "completes them either way" % (len(unknown), _listed(unknown)))
+    return GrantsError(message, applied, unknown, not_applied)
+
+
+def _listed(texts):
+    shown = "; ".join(texts[:LISTED_WRITES])
+    if len(texts) > LISTED_WRITES:
+        shown += "; and %d more (the result's applied/unknown lists them all)" % (len(texts) - LISTED_WRITES)
+    return shown
 
 
 def _client_step(adapter, step, function, *args):

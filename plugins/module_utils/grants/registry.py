@@ -124,6 +124,12 @@ def execute(params, check_mode):
     try:
         desired = build_desired(params, adapter)
         adapter.connect()
-        return run(adapter, desired, check_mode)
+        result = run(adapter, desired, check_mode)
+        # What an adapter adds to the result (Snowflake: the principal's key pair), and its
+        # warnings (Ansible prints a result's ``warnings``).
+        result.update(getattr(adapter, "result_extra", dict)())
+        if getattr(adapter, "warnings", None):
+            result["warnings"] = list(adapter.warnings)
+        return result
     finally:
         adapter.close()

@@ -131,8 +131,9 @@ class SqlAdapter(Adapter):
     def apply(self, statements):
         """Run every statement in one transaction; on any error roll all of them back. A
         connection lost before COMMIT leaves nothing applied (the server aborts the open
-        transaction); one lost during COMMIT leaves the outcome unknown, which the message says
-        (the next run reads the state and completes it either way)."""
+        transaction); one lost during COMMIT leaves the outcome unknown (``self.unknown``: the
+        server may have committed before it went), which the message says; an error the server
+        answers to COMMIT rolled it back. The next run reads the state and completes it either way."""
         cur = self.conn.cursor()
         current = None
         try:
@@ -143,16 +144,21 @@ class SqlAdapter(Adapter):
                     cur.execute(current.template)
             current = None
             self.conn.commit()
+            self.applied = list(statements)
         except Exception as exc:  # the driver's error classes differ per warehouse
+            lost = bool(getattr(self.conn, "closed", False))
             self._rollback_quietly()
-            detail = str(exc).strip() or type(exc).__name__
+            detail = " ".join((str(exc).strip() or type(exc).__name__).split())
             if self.is_conflict(exc):
                 raise GrantsConflict("%s conflicted with a concurrent change (rolled back): %s"
                                      % (current.text if current else "COMMIT", detail))
+            if current is None and lost:
+                self.unknown = list(statements)
+                raise GrantsError("the connection was lost during COMMIT, so whether the %d statements were "
+                                  "applied is unknown: %s" % (len(statements), detail))
             if current is None:
-                raise GrantsError("COMMIT failed, so whether the %d statements were applied is unknown; "
-                                  "run again: the next run reads the state and completes it: %s"
-                                  % (len(statements), detail))
+                raise GrantsError("COMMIT failed and the whole run was rolled back (none of the %d statements "
+                                  "applied): %s" % (len(statements), detail))
             raise GrantsError("%s failed and the whole run was rolled back (statement %d of %d; none "
                               "applied): %s" % (current.text, statements.index(current) + 1,
                                                 len(statements), detail))

@@ -4,7 +4,8 @@
 """Per-analyst warehouse principals, read from the workstations' host variables.
 
 Each workstation may set ``profiles_warehouse_principal`` (name, password, optional
-output_schema) in its host_vars. The admin play turns the fleet's settings into one principal per
+output_schema; for a Snowflake key-pair user, private_key_path on the controller, where the admin
+play reads or generates its key, private_key_passphrase, or public_key) in its host_vars. The admin play turns the fleet's settings into one principal per
 analyst (and, when given, one output schema each); the workstation's connection uses the same
 settings. Workstations without it use the shared principal of the guide.
 
@@ -15,7 +16,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 VARIABLE = "profiles_warehouse_principal"
-KEYS = ("name", "password", "output_schema")
+KEYS = ("name", "password", "output_schema", "public_key", "private_key_path", "private_key_passphrase")
+SECRETS = ("password", "private_key_passphrase")
 
 
 class AnalystError(ValueError):
@@ -37,7 +39,7 @@ def _clean(host, value):
             continue
         if not isinstance(item, str):
             raise AnalystError("%s.%s on %s must be a string" % (VARIABLE, key, host))
-        out[key] = item.strip() if key != "password" else item
+        out[key] = item.strip() if key not in SECRETS else item
     if "name" not in out:
         raise AnalystError("%s on %s needs a name (the warehouse user pb connects as)" % (VARIABLE, host))
     return out
@@ -70,7 +72,7 @@ def analyst_principals(hosts, hostvars, shared=None, shared_output_schema=None):
                                % (VARIABLE, host, name, VARIABLE))
         if name in by_name:
             known = by_name[name]
-            for key in ("password", "output_schema"):
+            for key in KEYS[1:]:
                 if known.get(key) != entry.get(key):
                     raise AnalystError("principal %s is set on %s and %s with different %s"
                                        % (name, known["hosts"][0], host, key))
@@ -95,16 +97,34 @@ def analyst_principals(hosts, hostvars, shared=None, shared_output_schema=None):
 
 
 # What an analyst's own principal replaces in the shared connection settings.
-CONNECTION_KEYS = {"name": "user", "password": "password", "output_schema": "schema"}
+CONNECTION_KEYS = {"name": "user", "password": "password", "output_schema": "schema",
+                   "private_key_passphrase": "private_key_passphrase"}
+# Sign-in settings of the shared principal that an analyst's own principal replaces as a whole.
+SIGN_IN_SETTINGS = ("password", "private_key", "private_key_path", "private_key_passphrase")
 
 
-def connection_settings(settings, principal):
+def connection_settings(settings, principal, read_file=None):
     """The profiles_connection settings with the analyst's principal (``name``, ``password``,
-    ``output_schema``, each optional) in place of ``user``, ``password`` and ``schema``; the
-    settings unchanged when ``principal`` is empty (the shared principal of the guide)."""
+    ``output_schema``, ``private_key_path``, ``private_key_passphrase``, each optional) in place of
+    ``user``, ``password``, ``schema`` and the key; the settings unchanged when ``principal`` is
+    empty (the shared principal of the guide).
+
+    A key-pair principal's ``private_key_path`` is on the controller (where the admin play reads
+    or generates it), not on the workstation: its content, read with ``read_file(path)`` (the
+    filter reads it on the controller), becomes the siteconfig's ``private_key``, as pb's own
+    ``init connection`` stores a key file's content."""
     out = dict(settings or {})
+    principal = principal or {}
+    if principal.get("password") or principal.get("private_key_path"):
+        for setting in SIGN_IN_SETTINGS:
+            out.pop(setting, None)
     for key, setting in CONNECTION_KEYS.items():
-        value = (principal or {}).get(key)
+        value = principal.get(key)
         if value not in (None, ""):
             out[setting] = value
+    if principal.get("private_key_path"):
+        if read_file is None:
+            raise AnalystError("principal %s: reading its private key %s needs a reader"
+                               % (principal.get("name"), principal["private_key_path"]))
+        out["private_key"] = read_file(principal["private_key_path"])
     return out

@@ -17,9 +17,11 @@ PROJECT = "acme-analytics"
 ADMIN = "grants-admin@acme-analytics.iam.gserviceaccount.com"
 PB_SA = "rudderstack@acme-analytics.iam.gserviceaccount.com"
 OTHER_SA = "loader@acme-analytics.iam.gserviceaccount.com"
+# Condition fields in the order Google's JSON gives them (google.type.Expr's field numbers:
+# expression, title, description), as a byte-for-byte comparison of what was read needs.
 CONDITIONAL = {"role": "roles/bigquery.jobUser", "members": ["serviceAccount:" + PB_SA, "user:eve@example.com"],
-               "condition": {"title": "expirable access", "description": "Does not grant access after Sep 2020",
-                             "expression": "request.time < timestamp('2020-10-01T00:00:00.000Z')"}}
+               "condition": {"expression": "request.time < timestamp('2020-10-01T00:00:00.000Z')",
+                             "title": "expirable access", "description": "Does not grant access after Sep 2020"}}
 SEED_BINDINGS = [
     {"role": "roles/owner", "members": ["user:mike@example.com", "serviceAccount:" + ADMIN]},
     {"role": "roles/bigquery.jobUser", "members": ["serviceAccount:" + OTHER_SA]},
@@ -83,14 +85,16 @@ def test_first_run_grants_rerun_sends_no_write(ansible, gcloud):
     first = ansible.module("profiles_grants", args(gcloud), diff=True)
     assert not first.get("failed"), first
     assert first["changed"] is True
+    # The policy first (it refuses a service account that does not exist, before anything is
+    # written), then the datasets that exist, then the new dataset and its access.
     assert first["queries"] == [
-        "datasets.insert projects/%s/datasets/rs_profiles (location EU)" % PROJECT,
         "projects.setIamPolicy projects/%s (policy version 3, with its etag): add roles/bigquery.jobUser "
         "serviceAccount:%s" % (PROJECT, PB_SA),
-        "datasets.patch projects/%s/datasets/rs_profiles (access, If-Match etag): add "
-        "roles/bigquery.dataEditor userByEmail:%s" % (PROJECT, PB_SA),
         "datasets.patch projects/%s/datasets/website_eventstream (access, If-Match etag): add "
         "roles/bigquery.dataViewer userByEmail:%s" % (PROJECT, PB_SA),
+        "datasets.insert projects/%s/datasets/rs_profiles (location EU)" % PROJECT,
+        "datasets.patch projects/%s/datasets/rs_profiles (access, If-Match etag): add "
+        "roles/bigquery.dataEditor userByEmail:%s" % (PROJECT, PB_SA),
     ]
     assert first["plan"]["create_schemas"] == ["rs_profiles"]
     assert "roles/bigquery.jobUser ON PROJECT %s" % PROJECT in first["plan"]["to_grant"]
@@ -139,7 +143,7 @@ def test_check_mode_reads_only(ansible, gcloud):
                             extra_env={"GOOGLE_APPLICATION_CREDENTIALS": gcloud.keyfile})
     assert not result.get("failed"), result
     assert result["changed"] is True
-    assert len(result["queries"]) == 4 and result["queries"][0].startswith("datasets.insert")
+    assert len(result["queries"]) == 4 and result["queries"][2].startswith("datasets.insert")
     assert gcloud.writes() == []
     assert ("acme-analytics", "rs_profiles") not in gcloud.datasets
     assert gcloud.policies[PROJECT]["bindings"] == SEED_BINDINGS
@@ -164,14 +168,14 @@ def test_concurrent_changes_are_retried_and_kept(ansible, gcloud):
     assert not result.get("failed"), result
     # queries: the calls made, the refused writes, re-reads and repeated writes included.
     assert [q.split(" (")[0] for q in result["queries"]] == [
-        "datasets.insert projects/%s/datasets/rs_profiles" % PROJECT,
         "projects.setIamPolicy projects/%s" % PROJECT,
         "projects.getIamPolicy projects/%s" % PROJECT,
         "projects.setIamPolicy projects/%s" % PROJECT,
-        "datasets.patch projects/%s/datasets/rs_profiles" % PROJECT,
         "datasets.patch projects/%s/datasets/website_eventstream" % PROJECT,
         "datasets.get projects/%s/datasets/website_eventstream" % PROJECT,
-        "datasets.patch projects/%s/datasets/website_eventstream" % PROJECT]
+        "datasets.patch projects/%s/datasets/website_eventstream" % PROJECT,
+        "datasets.insert projects/%s/datasets/rs_profiles" % PROJECT,
+        "datasets.patch projects/%s/datasets/rs_profiles" % PROJECT]
     sets = [r["status"] for r in gcloud.requests if r["path"].endswith(":setIamPolicy")]
     assert sets == [409, 200]
     patches = [r["status"] for r in gcloud.requests
@@ -220,6 +224,87 @@ def test_exclusive_removes_only_the_principals_extras(ansible, gcloud):
     assert len(gcloud.writes()) == 4   # the first run: insert, setIamPolicy, two patches; the rerun none
 
 
+def test_a_service_account_that_does_not_exist_fails_before_any_write(ansible, gcloud):
+    """Nothing the adapter's APIs offer says whether a service account exists before a write
+    (docs/bigquery.md); setIamPolicy, sent first, refuses one that does not exist and changes
+    nothing: the run fails naming the option, with nothing written or applied."""
+    ghost = "ghost@%s.iam.gserviceaccount.com" % PROJECT
+    before = copy.deepcopy((gcloud.datasets, gcloud.policies))
+    failed = ansible.module("profiles_grants", args(gcloud, principal=ghost))
+    assert failed.get("failed") and failed["changed"] is False and failed["applied"] == [], failed
+    assert failed["msg"].startswith("principal: the service account %s does not exist" % ghost), failed["msg"]
+    assert "check principal" in failed["msg"] and len(failed["not_applied"]) == 4
+    assert [w["path"] for w in gcloud.writes()] == ["/v3/projects/%s:setIamPolicy" % PROJECT]   # refused
+    assert (gcloud.datasets, gcloud.policies) == before
+
+
+DATASET_CONDITION = {"expression": "resource.name.startsWith(\"projects/%s/datasets/website_eventstream/tables/"
+                                   "tracks\")" % PROJECT,
+                     "title": "tracks only", "description": "analysts read the tracks table"}
+CONDITIONAL_ENTRIES = [
+    {"role": "roles/bigquery.dataViewer", "iamMember": "group:analysts@example.com", "condition": DATASET_CONDITION},
+    {"role": "roles/bigquery.dataEditor", "userByEmail": PB_SA, "condition": DATASET_CONDITION},
+]
+
+
+def test_conditional_entries_and_bindings_survive_byte_for_byte(gcloud):
+    """A dataset holding IAM-condition access entries (someone else's, and one of the
+    principal's own) is read and patched with accessPolicyVersion=3: it is updated, not refused,
+    and the conditional entries and the conditional project binding come back byte for byte
+    after an append run, its rerun and an exclusive run. The principal's conditional entry is
+    not counted as its role and never removed. In-process (module_utils, the real clients): the
+    module's plumbing is the other tests' subject."""
+    from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import registry
+    stored = gcloud.datasets[(PROJECT, "website_eventstream")]
+    stored["access"] += copy.deepcopy(CONDITIONAL_ENTRIES)
+    stored["access"].append({"role": "OWNER", "userByEmail": PB_SA})   # an extra only exclusive removes
+
+    def conditional_state():   # as datasets.get (version 3) and getIamPolicy return them
+        entries = [e for e in gcloud.dataset_view(PROJECT, "website_eventstream")["access"] if "condition" in e]
+        bindings = [b for b in gcloud.policies[PROJECT]["bindings"] if "condition" in b]
+        return json.dumps(entries), json.dumps(bindings)
+    before = conditional_state()
+    assert len(json.loads(before[0])) == 2 and before[1] == json.dumps([CONDITIONAL])
+    mine = json.loads(before[0])[1:]
+    mark = len(gcloud.requests)
+    append = registry.execute(args(gcloud), False)
+    assert append["changed"] is True, append
+    assert conditional_state() == before
+    assert entries_of(gcloud, "website_eventstream", PB_SA) == mine + [
+        {"role": "OWNER", "userByEmail": PB_SA}, {"role": "READER", "userByEmail": PB_SA}]
+    dataset_calls = [r for r in gcloud.requests[mark:] if "/datasets" in r["path"]]
+    assert dataset_calls and all(r["query"].get("accessPolicyVersion") == ["3"] for r in dataset_calls
+                                 if r["method"] in ("GET", "PATCH")), dataset_calls
+    again = registry.execute(args(gcloud), False)
+    assert again["changed"] is False and again["queries"] == [], again
+    exclusive = registry.execute(args(gcloud, mode="exclusive"), False)
+    assert exclusive["plan"]["to_revoke"] == [
+        "roles/bigquery.dataOwner ON DATASET %s.website_eventstream" % PROJECT], exclusive
+    assert conditional_state() == before
+    assert entries_of(gcloud, "website_eventstream", PB_SA) == mine + [{"role": "READER", "userByEmail": PB_SA}]
+
+
+def test_model_hides_conditions_and_refuses_patches_without_version_3(gcloud):
+    """The documented failure the adapter avoids, in the model: datasets.get without
+    accessPolicyVersion=3 shows conditional entries as <role>_withcond_<hash>, and a patch of
+    such a dataset without it is rejected, whatever it writes."""
+    from tests.models.bigquery import ApiError
+    gcloud.datasets[(PROJECT, "website_eventstream")]["access"] += copy.deepcopy(CONDITIONAL_ENTRIES)
+    legacy = gcloud.get_dataset(ADMIN, PROJECT, "website_eventstream", version=0)["access"]
+    shown = [e for e in legacy if "_withcond_" in e.get("role", "")]
+    assert len(shown) == 2 and not any("condition" in e for e in legacy)
+    assert shown[0]["role"].startswith("roles/bigquery.dataViewer_withcond_")
+    full = gcloud.get_dataset(ADMIN, PROJECT, "website_eventstream", version=3)["access"]
+    assert [e["condition"] for e in full if "condition" in e] == [DATASET_CONDITION] * 2
+    for access in (legacy, full):
+        with pytest.raises(ApiError) as err:
+            gcloud.patch_dataset(ADMIN, PROJECT, "website_eventstream", {"access": access}, None, version=1)
+        assert err.value.code == 400
+    with pytest.raises(ApiError):   # a withcond role cannot be written back, even with version 3
+        gcloud.patch_dataset(ADMIN, PROJECT, "website_eventstream", {"access": legacy}, None, version=3)
+    gcloud.patch_dataset(ADMIN, PROJECT, "website_eventstream", {"access": full}, None, version=3)
+
+
 def test_absent_revokes_what_present_granted(ansible, gcloud):
     present, absent = ansible.playbook([   # one ansible-playbook run, two tasks
         {"name": "present", "rudderstack.profiles.profiles_grants": args(gcloud)},
@@ -244,7 +329,7 @@ def test_project_scope_binds_dataset_roles_on_the_project(ansible, gcloud):
     assert entries_of(gcloud, "website_eventstream", PB_SA) == []
     # The rerun wrote nothing: the only writes are the first run's insert and one policy write.
     assert [(r["method"], r["path"].rsplit("/", 1)[-1]) for r in gcloud.writes()] == [
-        ("POST", "datasets"), ("POST", "%s:setIamPolicy" % PROJECT)]
+        ("POST", "%s:setIamPolicy" % PROJECT), ("POST", "datasets")]
 
 
 BAD_INPUT = [   # (options, message): checked in process, before any write

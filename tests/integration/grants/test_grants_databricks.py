@@ -204,7 +204,9 @@ def test_oauth_m2m_and_service_principal_by_display_name(ansible, workspace):
     second = ansible.module("profiles_grants", by_id)
     assert second["changed"] is False, second
     assert workspace.writes() == []
-    assert not [r for r in workspace.requests if r[1] == "/api/2.0/preview/scim/v2/ServicePrincipals"]
+    # One existence check by application id (databricks_principal_lookup), no display-name search.
+    lookups = [r[2]["filter"] for r in workspace.requests if r[1] == "/api/2.0/preview/scim/v2/ServicePrincipals"]
+    assert lookups == ['applicationId eq "%s"' % target.lower()], lookups
 
     wrong = ansible.module("profiles_grants", dict(m2m, client_secret="not-it"))
     assert wrong.get("failed") and "not-it" not in json.dumps(wrong)
@@ -241,11 +243,32 @@ BAD_INPUT = [
      ["output_schema.privileges", "USE CATALOG"]),
     ({"input_schemas": [{"name": "missing_input"}]}, ["input_schemas[0].name", "main.missing_input"]),
     ({"principal": "nobody-sp", "principal_type": "service_principal"}, ["principal", "nobody-sp"]),
+    # Identities the workspace does not know: refused after one SCIM lookup, before any write.
+    ({"principal": "nobody@example.com"}, ["principal: no user 'nobody@example.com' in this workspace",
+                                           "SCIM Users", "databricks_principal_lookup: false"]),
+    ({"principal": "no-such-group", "principal_type": "group"}, ["no group 'no-such-group'", "SCIM Groups"]),
+    ({"principal": "0b3f0c7e-1d2a-4c5b-9e8f-7a6b5c4d3e2f", "principal_type": "service_principal"},
+     ["no service principal '0b3f0c7e-1d2a-4c5b-9e8f-7a6b5c4d3e2f'", "applicationId"]),
     ({"languages": ["plpythonu"]}, ["languages", "databricks"]),
     ({"login_port": 5432}, ["login_port (postgres, redshift, snowflake only)"]),
     ({"access_token": None}, ["access_token", "client_id"]),
     ({"access_token": "dapi-wrong-token"}, ["login_host", "Invalid access token"]),
 ]
+
+
+def test_account_level_identity_needs_the_lookup_turned_off(workspace):
+    """Unity Catalog grants to account-level identities that the workspace's SCIM API does not
+    list: with the lookup on they are refused before any write (naming the option), with
+    databricks_principal_lookup false they are granted."""
+    from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import registry
+    from ansible_collections.rudderstack.profiles.plugins.module_utils.grants.model import GrantsError
+    workspace.account_only.add("account-analysts")
+    params = args(workspace, principal="account-analysts", principal_type="group")
+    with pytest.raises(GrantsError) as err:
+        registry.execute(params, False)
+    assert "databricks_principal_lookup: false" in str(err.value) and workspace.writes() == []
+    result = registry.execute(dict(params, databricks_principal_lookup=False), False)
+    assert result["changed"] and workspace.privileges("catalog", "main", "account-analysts") == {"USE_CATALOG"}
 
 
 def test_bad_input_fails_before_any_write_naming_the_option(ansible, workspace):

@@ -264,6 +264,20 @@ class WarehouseRow:
     def snapshot(self, info):
         raise NotImplementedError
 
+    def broken_endpoint_args(self, info, kind, closed_port):
+        """Options that point the module at an endpoint that fails at once: ``refused`` (a
+        loopback port nothing listens on, ``closed_port``), ``dns`` (a name under the reserved
+        .invalid TLD, RFC 2606) or ``tls`` (a listener that does not speak TLS where the client
+        expects it)."""
+        raise NotImplementedError
+
+    # Rows of warehouses without transactions: their model refuses the Nth write from now.
+    fail_at = None            # which write of a first run a fault test refuses
+
+    def fail_write(self, info, n):
+        model = info["model"]
+        model.writes_seen, model.fail_on_write = 0, n
+
 
 class PostgresRow(WarehouseRow):
     """The real PostgreSQL the test harness starts on 127.0.0.2 (log_statement=all)."""
@@ -274,6 +288,12 @@ class PostgresRow(WarehouseRow):
 
     def endpoint_args(self, info, port, timeout):
         return {"login_host": "127.0.0.2", "login_port": port, "connect_timeout": timeout}
+
+    def broken_endpoint_args(self, info, kind, closed_port):
+        return {"refused": {"login_host": "127.0.0.2", "login_port": closed_port},
+                "dns": {"login_host": "warehouse.invalid"},
+                # The test server speaks no TLS: libpq's TLS negotiation is refused.
+                "tls": {"sslmode": "require"}}[kind]
 
     def prepare(self, pg, admin, dbname):
         conn = connect(pg)
@@ -335,6 +355,7 @@ class DatabricksRow(WarehouseRow):
 
     name = "databricks"
     ADMIN = "admin@example.com"
+    fail_at = 2   # after POST schemas: the first grant
 
     def prepare(self, pg, admin, dbname):
         from tests.models.databricks import StandIn, Workspace
@@ -363,6 +384,11 @@ class DatabricksRow(WarehouseRow):
 
     def endpoint_args(self, info, port, timeout):
         return {"login_host": "http://127.0.0.2:%d" % port, "connect_timeout": timeout}
+
+    def broken_endpoint_args(self, info, kind, closed_port):
+        return {"login_host": {"refused": "http://127.0.0.2:%d" % closed_port,
+                               "dns": "https://adb-1234567890123456.7.azuredatabricks.invalid",
+                               "tls": info["model"].url.replace("http://", "https://")}[kind]}
 
     def max_failure_seconds(self, timeout):
         # The SDK's HTTP timeout and its retry budget are both set to connect_timeout.
@@ -395,6 +421,7 @@ class SnowflakeRow(WarehouseRow):
     tests/models/snowflake.py (HTTP on 127.0.0.1). The admin's password is the planted secret."""
 
     name = "snowflake"
+    fail_at = 2   # after CREATE ROLE
 
     def prepare(self, pg, admin, dbname):
         from tests.models.snowflake import SnowflakeModel
@@ -407,6 +434,8 @@ class SnowflakeRow(WarehouseRow):
                     "CREATE TABLE RUDDER_DB.WEBSITE_EVENTSTREAM.TRACKS (id int)",
                     "CREATE TABLE RUDDER_DB.WEBSITE_EVENTSTREAM.IDENTIFIES (id int)"]:
             model.execute(session, sql)
+        # What the default snowflake_admin_role (SECURITYADMIN) needs to create the output schema.
+        model.grants[("SECURITYADMIN", "DATABASE", ("RUDDER_DB",), "CREATE SCHEMA")] = "SYSADMIN"
         return {"model": model, "dbname": dbname, "password": admin["password"]}
 
     def grants_args(self, info, principal, **extra):
@@ -421,6 +450,11 @@ class SnowflakeRow(WarehouseRow):
 
     def endpoint_args(self, info, port, timeout):
         return {"login_host": "127.0.0.2", "login_port": port, "connect_timeout": timeout}
+
+    def broken_endpoint_args(self, info, kind, closed_port):
+        return {"refused": {"login_host": "127.0.0.2", "login_port": closed_port},
+                "dns": {"login_host": "testaccount.snowflakecomputing.invalid", "login_port": 443},
+                "tls": {"snowflake_protocol": "https"}}[kind]   # the model speaks plain HTTP
 
     def max_failure_seconds(self, timeout):
         return 3 * timeout + 3
@@ -442,6 +476,10 @@ class BigQueryRow(WarehouseRow):
 
     name = "bigquery"
     PROJECT = "acme-analytics"
+    # As in the issue (the policy and a dataset written, another dataset's patch refused):
+    # projects.setIamPolicy, the input dataset's patch and datasets.insert applied, the output
+    # dataset's patch refused.
+    fail_at = 4
     ADMIN = "grants-admin@acme-analytics.iam.gserviceaccount.com"
 
     def prepare(self, pg, admin, dbname):
@@ -483,6 +521,11 @@ class BigQueryRow(WarehouseRow):
     def endpoint_args(self, info, port, timeout):
         url = "http://127.0.0.2:%d" % port
         return {"bigquery_api_endpoint": url, "bigquery_resource_manager_endpoint": url, "connect_timeout": timeout}
+
+    def broken_endpoint_args(self, info, kind, closed_port):
+        url = {"refused": "http://127.0.0.2:%d" % closed_port, "dns": "https://bigquery.googleapis.invalid",
+               "tls": info["model"].url.replace("http://", "https://")}[kind]
+        return {"bigquery_api_endpoint": url}
 
     def max_failure_seconds(self, timeout):
         return 3 * timeout + 3

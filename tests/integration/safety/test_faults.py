@@ -19,6 +19,7 @@ from safety_helpers import (EXISTING_SITECONFIG, WAREHOUSES, BackgroundPlaybook,
 from tests.helpers.safety_totals import TOTALS
 
 SQL_ROWS = [row for row in WAREHOUSES if row.sql_faults]
+ONE_BY_ONE_ROWS = [row for row in WAREHOUSES if row.fail_at]
 
 
 def _failure(result):
@@ -87,9 +88,13 @@ def test_grants_fault_midway_then_converges(ansible, make_warehouse, row, fault)
         sql, words = FAULTS[fault]
         if sql:
             info["run"](sql % pid)
-            msg = _failure(run.results()[0])
+            result = run.results()[0]
+            msg = _failure(result)
             for word in words:
                 assert word in msg, msg
+            # One transaction: the statements before the failed one were rolled back with it.
+            assert result["changed"] is False and result["applied"] == result["unknown"] == [], result
+            assert result["not_applied"][0].startswith("CREATE ") and len(result["not_applied"]) > 3, result
         else:
             # The module process itself dies (ansible's workers leave the controller's process
             # group, so it is found by its socket), as on an out-of-memory kill or a crash.
@@ -107,6 +112,90 @@ def test_grants_fault_midway_then_converges(ansible, make_warehouse, row, fault)
     changes = catalog_changes(before, row.snapshot(info))
     assert not changes, "a failed run left part of its change:\n" + "\n".join(changes)
     _converges(ansible, info, args, existing)
+    TOTALS.faults_converged += 1
+
+
+@pytest.mark.parametrize("row", SQL_ROWS, ids=[r.name for r in SQL_ROWS])
+def test_connection_lost_during_commit_is_reported_as_unknown(make_warehouse, row):
+    """The one moment a transaction cannot tell: the server committed (locally) and the
+    connection went before the answer. Made real with synchronous replication to a standby that
+    never comes: the run's COMMIT is durable and then waits (wait event SyncRep) until its
+    session is terminated. The failure counts every statement as unknown and changed; they are
+    in fact there, so the next run has nothing to do."""
+    from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import model, registry
+    info = make_warehouse(row)
+    args = row.grants_args(info, "commit_lost_" + info["dbname"][-8:])
+    planned = registry.execute(args, True)["queries"]
+    settings = ("ALTER SYSTEM SET synchronous_standby_names = 'phantom_standby'",
+                "ALTER SYSTEM SET synchronous_commit = 'local'")   # every other database as before
+    for sql in settings:
+        info["run"](sql)
+    info["run"]("SELECT pg_reload_conf()")
+    info["run"]('ALTER DATABASE "%s" SET synchronous_commit = on' % info["dbname"])
+    outcome = {}
+
+    def execute():
+        try:
+            outcome["result"] = registry.execute(args, False)
+        except model.GrantsError as exc:
+            outcome["error"] = exc
+    TOTALS.faults += 1
+    worker = threading.Thread(target=execute)
+    worker.start()
+    try:
+        pid = wait_for(lambda: (info["run"]("SELECT pid FROM pg_stat_activity WHERE application_name = "
+                                            "'rudderstack.profiles' AND datname = %s AND wait_event = 'SyncRep'",
+                                            (info["dbname"],)) or [[None]])[0][0],
+                       timeout=30, what="the run's COMMIT to wait for the standby")
+        info["run"]("SELECT pg_terminate_backend(%s)", (pid,))
+        worker.join(30)
+    finally:
+        info["run"]("ALTER SYSTEM RESET synchronous_standby_names")
+        info["run"]("ALTER SYSTEM RESET synchronous_commit")
+        info["run"]("SELECT pg_reload_conf()")
+        info["run"]('ALTER DATABASE "%s" RESET synchronous_commit' % info["dbname"])
+    exc = outcome["error"]
+    assert exc.result() == {"changed": True, "applied": [], "unknown": planned, "not_applied": []}
+    assert "the connection was lost during COMMIT, so whether the %d statements were applied is unknown" % (
+        len(planned)) in str(exc), str(exc)
+    assert "whether %d writes took effect is unknown" % len(planned) in str(exc)
+    assert registry.execute(args, True)["changed"] is False   # it had committed
+    TOTALS.faults_converged += 1
+
+
+@pytest.mark.parametrize("row", ONE_BY_ONE_ROWS, ids=[r.name for r in ONE_BY_ONE_ROWS])
+def test_failure_after_writes_reports_them_and_converges(make_warehouse, row):
+    """Warehouses without transactions for these writes: the warehouse refuses a write after
+    others took effect. The failed task says changed, lists the writes that stay (and names
+    them in its message) and those not applied; the writes that stay are in the warehouse; the
+    next run completes the rest, and the one after has nothing to do."""
+    from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import model, registry
+    info = make_warehouse(row)
+    args = row.grants_args(info, "partial_" + info["dbname"][-8:])
+    planned = registry.execute(args, True)["queries"]
+    before = row.snapshot(info)
+    row.fail_write(info, row.fail_at)
+    TOTALS.faults += 1
+    # In-process (module_utils and the real clients; the module returns exactly GrantsError.result()
+    # with the message, which tests/integration/grants/test_grants_snowflake.py checks through Ansible).
+    with pytest.raises(model.GrantsError) as err:
+        registry.execute(args, False)
+    failed, msg = err.value.result(), str(err.value)
+    assert "Traceback" not in msg
+    assert failed["changed"] is True and failed["unknown"] == [], failed
+    assert failed["applied"] == planned[:row.fail_at - 1], failed
+    assert failed["not_applied"] == planned[row.fail_at - 1:], failed
+    assert "%d of the %d planned writes were applied before the failure and stay" % (
+        row.fail_at - 1, len(planned)) in msg, msg
+    assert all(text in msg for text in failed["applied"]) and "rerunning completes the rest" in msg, msg
+    assert failed["not_applied"][0] in msg, msg
+    assert "the model was told to refuse write %d" % row.fail_at in msg or "SQL execution internal error" in msg, msg
+    assert row.snapshot(info) != before            # what was applied stays
+    info["model"].fail_on_write = None
+    again = registry.execute(args, False)
+    assert again["changed"] is True, again
+    assert again["applied"] == again["queries"] and set(again["queries"]) <= set(failed["not_applied"]), again
+    assert registry.execute(args, True)["changed"] is False
     TOTALS.faults_converged += 1
 
 
@@ -203,6 +292,56 @@ def test_unreachable_endpoint_fails_within_connect_timeout(make_warehouse, row, 
         assert "timeout expired" in message and "check login_host and login_port" in message, message
     assert timeout - 0.5 <= elapsed <= row.max_failure_seconds(timeout), elapsed
     TOTALS.faults_converged += 1   # nothing to converge: it failed in time and changed nothing
+
+
+def _closed_port():
+    """A loopback port nothing listens on (bound, then released)."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.2", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
+# What the failure must say, per kind (the adapters' and libpq's words).
+BROKEN = {"refused": ("connection refused",), "dns": ("DNS lookup failed", ".invalid"),
+          "tls": ("TLS",)}
+
+
+@pytest.mark.parametrize("row", WAREHOUSES, ids=[r.name for r in WAREHOUSES])
+def test_refused_unresolvable_or_not_tls_fails_at_once_as_such(make_warehouse, row):
+    """A closed port, a name that does not resolve, and a listener that does not speak TLS
+    where the client expects it: each fails in well under connect_timeout (no retry loop),
+    with a message that says which of the three it is, names host:port (or the host) and the
+    option to check, and nothing is written."""
+    from ansible_collections.rudderstack.profiles.plugins.module_utils.grants import model, registry
+    info = make_warehouse(row)
+    before = row.snapshot(info)
+    timeout = 5
+    for kind in sorted(BROKEN):
+        port = _closed_port()
+        args = row.grants_args(info, "broken_" + kind)
+        args.update(row.broken_endpoint_args(info, kind, port), connect_timeout=timeout)
+        TOTALS.faults += 1
+        adapter = registry.adapter_for(args)
+        assert not adapter.client_import_error()
+        start = time.monotonic()
+        try:
+            with pytest.raises(model.GrantsError) as err:
+                adapter.connect()
+                model.run(adapter, model.build_desired(args, adapter), False)
+            elapsed = time.monotonic() - start
+        finally:
+            adapter.close()
+        message = str(err.value)
+        for words in BROKEN[kind]:
+            assert words in message, (kind, message)
+        if kind == "refused":
+            assert "127.0.0.2:%d" % port in message or ("127.0.0.2" in message and str(port) in message), message
+        assert "check " in message and "Traceback" not in message, message
+        assert elapsed < 2, (kind, elapsed, message)
+        assert row.snapshot(info) == before
+        TOTALS.faults_converged += 1   # nothing to converge: it failed at once and changed nothing
 
 
 # -- files: the module process killed midway through writing (faulthook/sitecustomize.py kills it

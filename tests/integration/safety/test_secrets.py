@@ -64,7 +64,7 @@ def _tasks(row, info, scanner, folder):
         grants_tasks = [
             ("grants: create the principal", grants),
             ("grants: wrong credential", dict(grants, **{credential: wrong})),
-            # connect_timeout 1: the API clients retry a refused port for their whole budget.
+            # A refused port (the adapters say so at once; connect_timeout 1 bounds it regardless).
             ("grants: unreachable host", dict(grants, **row.endpoint_args(info, _closed_port(), 1))),
         ]
         if registry.ADAPTERS[row.name].PASSWORDS:
@@ -74,6 +74,11 @@ def _tasks(row, info, scanner, folder):
         else:
             grants_tasks.append(("grants: a password where none is used",
                                  dict(grants, principal_password=secret["principal"])))
+        if row.name == "snowflake":   # a key-pair service user: its key generated, encrypted with a vaulted passphrase
+            keyed = dict(grants, principal=principal + "_kp", principal_private_key_passphrase=secret["passphrase"],
+                         principal_private_key_path=os.path.join(folder, "keys", "pb.p8"))
+            del keyed["principal_password"]
+            grants_tasks.append(("grants: key-pair principal", keyed))
     snowflake = {"path": site, "connection": "sf", "warehouse": "snowflake", "account": "xy12345",
                  "snowflake_warehouse": "wh", "dbname": "db", "role": "r", "user": "u", "schema": "s",
                  "private_key": "{{ vault_pem }}", "private_key_passphrase": secret["passphrase"]}
