@@ -36,8 +36,23 @@ def pip_requirements(packages):
         if not versions.is_valid_pin(package.get("version", ""), allow_latest=True, allow_empty=True):
             raise AnsibleFilterError("pip_requirements: %r is not a version pin for %s"
                                      % (package.get("version"), package.get("name")))
-        out.append(versions.pip_requirement(package["name"], package.get("version", "")))
+    pb_pin = next((p.get("version", "") for p in packages
+                   if versions.normalise_name(p["name"]) == versions.PB_PACKAGE), None)
+    for package in packages:
+        out.append(versions.install_requirement(package["name"], package.get("version", ""), pb_pin))
     return out
+
+
+def pb_change(packages, pin):
+    """``versions.pb_change`` for the pb found in ``packages`` (name -> version, or None)."""
+    _need_packaging()
+    installed = dict((versions.normalise_name(name), version) for name, version in (packages or {}).items())
+    return versions.pb_change(installed.get(versions.PB_PACKAGE, ""), pin)
+
+
+def pb_pin_problem(pin):
+    _need_packaging()
+    return versions.pb_pin_problem(pin)
 
 
 def packages_to_install(packages, installed):
@@ -66,4 +81,6 @@ class FilterModule(object):
             "python_conflicts": python_conflicts,
             "packages_to_install": packages_to_install,
             "pb_version_info": pb_version_info,
+            "pb_pin_problem": pb_pin_problem,
+            "pb_change": pb_change,
         }

@@ -88,6 +88,11 @@ options:
       - Run C(pb migrate auto --inplace) when the project's C(schema_version) is older than the
         installed pb's, then remove the C(original_project_folder) symlink pb leaves pointing at
         the project itself.
+      - First, when C(python_requirements) in C(pb_project.yaml) names a pb release that excludes
+        the installed one (C(profiles-rudderstack==0.25.*) after an upgrade to 0.26), that one line
+        is moved to the installed pb's minor (C(==0.26.*)); pb refuses every command on such a
+        project and its migration leaves the line alone. A line naming a newer pb than the
+        installed one fails with a message instead (the project is never downgraded).
     type: bool
     default: false
   lint:
@@ -155,6 +160,11 @@ migrated:
   returned: always
   type: dict
   sample: {from: 72, to: 99}
+python_requirement:
+  description: The C(python_requirements) entry for pb that was (or would be) moved, else null.
+  returned: always
+  type: dict
+  sample: {from: profiles-rudderstack==0.25.*, to: profiles-rudderstack==0.26.*}
 settings:
   description: The managed settings (and schema_version) after the run.
   returned: always
@@ -225,11 +235,15 @@ def main():
         find_pb=find_pb, check_mode=module.check_mode, move_file=module.atomic_move)
     try:
         result = task.run()
-    except (project.ProjectError, pb_cli.PbError) as exc:
-        module.fail_json(msg=str(exc), path=task.path, commands=task.commands)
-    except (IOError, OSError) as exc:
-        module.fail_json(msg="cannot lay down or edit the project at %s: %s" % (task.path, exc),
-                         path=task.path, commands=task.commands)
+    except (project.ProjectError, pb_cli.PbError, IOError, OSError) as exc:
+        msg = str(exc)
+        if isinstance(exc, (IOError, OSError)):
+            msg = "cannot lay down or edit the project at %s: %s" % (task.path, exc)
+        changed, written = task.written_before_failure()
+        if written:
+            msg = "%s (before failing, %s)" % (msg, written)
+        module.fail_json(msg=msg, path=task.path, commands=task.commands, changed=changed,
+                         files=task.written_files, created=task.created_project)
     if not module._diff:
         result.pop("diff", None)
     for warning in result.pop("warnings", []):

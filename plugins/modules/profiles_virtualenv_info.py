@@ -66,6 +66,11 @@ packages:
   returned: always
   type: dict
   sample: {profiles-rudderstack: 0.26.4, PyYAML: 6.0.2}
+base_python:
+  description: The interpreter the virtualenv was made from (C(sys.base_prefix)); empty when unknown.
+  returned: always
+  type: str
+  sample: /home/ana/.pyenv/versions/3.11.2/bin/python3.11
 error:
   description: Why the Python did not run or answer; empty when it did.
   returned: always

@@ -115,3 +115,58 @@ def test_project_runs_end_to_end_on_postgres(warehouse, pg, ansible, tmp_path):
     assert cur.fetchall() == [(2, 1)]
     cur.execute("SELECT count(*) FROM profiles_out.user_feature_view")
     assert cur.fetchone()[0] == 3
+
+
+def test_project_of_an_older_pb_minor_is_migrated_and_validates(warehouse, pg, ansible, tmp_path):
+    """A fleet's pb moved a minor (simulated: a project as pb 0.25 left it, schema_version 98 and
+    python_requirements profiles-rudderstack==0.25.*, which the installed pb refuses with exit 50).
+    profiles_project with migrate moves that one line, migrates the schema, and the real pb then
+    validates and compiles against PostgreSQL; the analyst's own edits stay byte for byte, and the
+    next run changes nothing."""
+    site = str(tmp_path / "home" / ".pb" / "siteconfig.yaml")
+    res = ansible.module("profiles_siteconfig", {
+        "path": site, "connection": CONNECTION, "warehouse": "postgres", "host": pg["host"],
+        "port": pg["port"], "dbname": DBNAME, "user": pg["user"], "password": pg["password"],
+        "schema": OUTPUT_SCHEMA})
+    assert not res.get("failed"), res.get("msg")
+    proj = tmp_path / "analytics"
+    args = {"path": str(proj), "connection": CONNECTION, "siteconfig_path": site, "pb_path": PB_BIN,
+            "input_tables": {"rsIdentifies": "events.identifies", "rsTracks": "events.tracks"}}
+    assert not ansible.module("profiles_project", args).get("failed")
+    minor = ".".join(pb(["version"], str(tmp_path))[0].stdout.split("Current version of pb: v")[1].split(".")[:2])
+    project_file = proj / "pb_project.yaml"
+    text = project_file.read_text()
+    assert "schema_version: 99" in text and "- profiles-rudderstack==%s.*" % minor in text
+    old = (text.replace("schema_version: 99", "schema_version: 98")
+           .replace("- profiles-rudderstack==%s.*" % minor, "- profiles-rudderstack==0.25.*  # as pb 0.25 wrote it"))
+    old += "# the analyst's note at the end\n"
+    project_file.write_text(old)
+    (proj / "models" / "profiles.yaml").write_text((proj / "models" / "profiles.yaml").read_text()
+                                                   + "# my own note, kept\n")
+    before = dict((p.relative_to(proj).as_posix(), p.read_bytes()) for p in proj.rglob("*") if p.is_file())
+    workdir = str(tmp_path / "pbwork")
+    os.makedirs(workdir)
+    common = ["-p", str(proj), "-c", site]
+    refused = subprocess.run([PB_BIN, "validate", "access"] + common, cwd=workdir, env=dict(os.environ, **PB_ENV),
+                             capture_output=True, text=True, timeout=180, check=False)
+    assert refused.returncode != 0   # the simulated older project is refused by today's pb
+
+    res = ansible.module("profiles_project", dict(args, migrate=True, lint=True))
+    assert not res.get("failed"), res.get("msg")
+    assert res["changed"] and res["migrated"] == {"from": 98, "to": 99}
+    assert res["python_requirement"] == {"from": "profiles-rudderstack==0.25.*",
+                                         "to": "profiles-rudderstack==%s.*" % minor}
+    assert res["settings"]["schema_version"] == 99
+    # pb's migration re-emits the files it reads (comments moved, blank lines dropped: it touched
+    # models/*.yaml too); the module keeps the analyst's layout where only values changed, so
+    # pb_project.yaml is the old text with two values moved and nothing else differs.
+    assert project_file.read_text() == old.replace("schema_version: 98", "schema_version: 99").replace(
+        "profiles-rudderstack==0.25.*  #", "profiles-rudderstack==%s.*  #" % minor)
+    after = dict((p.relative_to(proj).as_posix(), p.read_bytes()) for p in proj.rglob("*") if p.is_file())
+    untouched = [rel for rel in before if rel not in res["files"]]
+    assert res["files"] == ["pb_project.yaml"], res["files"]
+    assert all(after[rel] == before[rel] for rel in untouched)
+    for name in ("validate access", "compile"):
+        pb(name.split() + common, workdir)
+    again = ansible.module("profiles_project", dict(args, migrate=True, lint=True))
+    assert again["changed"] is False and not again.get("failed") and again["python_requirement"] is None

@@ -235,6 +235,21 @@ def test_lint_fails_with_pbs_message(run, tmp_path):
     assert res["commands"][-1]["rc"] == 5
 
 
+def test_failed_run_that_rewrote_files_reports_changed_and_names_them(run, tmp_path):
+    proj = tmp_path / "proj"
+    assert not run(proj).get("failed")
+    prof = proj / "models/profiles.yaml"
+    prof.write_text(prof.read_text().replace("from: inputs/rsTracks", "from: inputs/rsNope"))
+    res = run(proj, lint=True, name="renamed")
+    assert res["failed"] and res["changed"] is True
+    assert res["files"] == ["pb_project.yaml"]
+    assert "before failing, this run had already rewritten pb_project.yaml in %s" % proj in res["msg"]
+    assert load(str(proj / "pb_project.yaml"))["name"] == "renamed"
+    # Nothing written by the failed run: changed stays false.
+    again = run(proj, lint=True, name="renamed")
+    assert again["failed"] and again["changed"] is False and "before failing" not in again["msg"]
+
+
 def test_missing_pb_fails_clearly_but_check_mode_still_plans(run, tmp_path):
     missing = str(tmp_path / "no-such-venv" / "bin" / "pb")
     res = run(tmp_path / "new", pb_path=missing)

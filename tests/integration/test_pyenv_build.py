@@ -59,3 +59,45 @@ def test_a_build_that_times_out_is_stopped_and_says_what_to_change(ansible, tmp_
     while alive(pid) and time.time() < deadline:
         time.sleep(0.5)
     assert not alive(pid), "the build's child process %d is still running" % pid
+
+
+# What python-build (pyenv 2.6.30, plugins/python-build/bin/python-build: "Downloading ...",
+# "-> $package_url", "error: failed to download $package_filename") prints when no source is
+# reachable, then BUILD FAILED.
+FAILED_DOWNLOAD_PYENV = textwrap.dedent("""\
+    #!/bin/sh
+    case "$1" in
+      --version) echo "pyenv 2.6.30" ;;
+      versions) ;;
+      latest) exit 1 ;;
+      install)
+        if [ "$2" = --list ]; then echo "  3.14.4"; exit 0; fi
+        echo "Downloading Python-3.14.4.tar.xz..." >&2
+        echo "-> https://mirror.example.invalid/1a2b3c" >&2
+        echo "-> https://www.python.org/ftp/python/3.14.4/Python-3.14.4.tar.xz" >&2
+        echo "error: failed to download Python-3.14.4.tar.xz" >&2
+        echo "" >&2
+        echo "BUILD FAILED (Debian 12 on x86_64 using python-build 2.6.30)" >&2
+        exit 1 ;;
+    esac
+    """)
+
+
+def test_a_failed_download_says_so_and_names_the_sources_and_the_mirror_options(ansible, tmp_path):
+    root = tmp_path / "pyenv"
+    (root / "bin").mkdir(parents=True)
+    (root / "plugins" / "pyenv-virtualenv" / "bin").mkdir(parents=True)
+    (root / "plugins" / "pyenv-virtualenv" / "bin" / "pyenv-virtualenv").write_text("")
+    (root / "bin" / "pyenv").write_text(FAILED_DOWNLOAD_PYENV)
+    (root / "bin" / "pyenv").chmod(0o755)
+    (tmp_path / "home").mkdir()
+    results = ansible.playbook([{
+        "name": "pyenv role", "ansible.builtin.include_role": {"name": "rudderstack.profiles.pyenv"},
+        "vars": {"pyenv_root": str(root), "pyenv_user_home": str(tmp_path / "home"),
+                 "pyenv_install_build_dependencies": False, "pyenv_shell_init": False,
+                 "pyenv_virtualenv_name": "", "pyenv_python_version": "3.14.4"}}], gather_facts=True)
+    msg = [r for r in results if r.get("failed")][-1]["msg"]
+    assert "the source of Python 3.14.4 (Python-3.14.4.tar.xz) could not be downloaded from" in msg, msg
+    assert "https://mirror.example.invalid/1a2b3c, https://www.python.org/ftp/python/3.14.4/Python-3.14.4.tar.xz" in msg
+    assert "pyenv_python_build_mirror_url" in msg and "pyenv_python_build_cache_path" in msg
+    assert "pyenv_python_build_timeout" not in msg

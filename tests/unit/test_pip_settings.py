@@ -9,6 +9,8 @@ from ansible_collections.rudderstack.profiles.plugins.module_utils.workstation i
 from ansible_collections.rudderstack.profiles.plugins.module_utils.workstation.pip_settings import (
     PipSettingsError,
     pip_environment,
+    settings_from_pip_config,
+    uv_environment,
 )
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -91,7 +93,7 @@ def test_role_argument_specs_document_the_same_keys(role):
     assert option["type"] == "dict"
     assert set(option["options"]) == set(pip_settings.SETTINGS), role
     for key, (_name, kind, _doc) in pip_settings.SETTINGS.items():
-        want = "list" if kind.endswith("_list") else {"seconds": "float", "count": "int"}.get(kind, "str")
+        want = "list" if kind.endswith("_list") else {"seconds": "float", "count": "int", "flag": "bool"}.get(kind, "str")
         assert option["options"][key]["type"] == want, (role, key)
 
 
@@ -101,5 +103,101 @@ def test_filter_plugin_wraps_errors():
 
     flt = FilterModule().filters()["pip_environment"]
     assert flt({"cache_dir": "/c"})["PIP_CACHE_DIR"] == "/c"
+    with pytest.raises(AnsibleFilterError, match="unknown keys bogus"):
+        flt({"bogus": 1})
+
+
+UV_FIXED = {"UV_NO_PROGRESS": "1", "UV_PYTHON_DOWNLOADS": "never"}
+
+
+def test_uv_gets_every_setting_in_its_own_variables():
+    env = uv_environment({
+        "index_url": "https://pypi.internal.example.com/simple",
+        "extra_index_urls": ["https://a.example.com/simple", "file:///srv/simple"],
+        "find_links": ["/srv/wheels", "https://wheels.example.com/"],
+        "trusted_hosts": ["pypi.internal.example.com"],
+        "ca_bundle": "/etc/ssl/certs/ca-certificates.crt",
+        "client_cert": "/etc/pip/client.pem",
+        "proxy": "http://user:secret@proxy.example.com:3128",
+        "cache_dir": "/var/cache/pip/",
+        "timeout": 2.5,
+        "retries": 3,
+        "offline": True,
+    })
+    assert env == dict(UV_FIXED, **{
+        "UV_DEFAULT_INDEX": "https://pypi.internal.example.com/simple",
+        "UV_INDEX": "https://a.example.com/simple file:///srv/simple",
+        "UV_FIND_LINKS": "/srv/wheels,https://wheels.example.com/",
+        "UV_INSECURE_HOST": "pypi.internal.example.com",
+        "SSL_CERT_FILE": "/etc/ssl/certs/ca-certificates.crt",
+        "SSL_CLIENT_CERT": "/etc/pip/client.pem",
+        "HTTPS_PROXY": "http://user:secret@proxy.example.com:3128",
+        "HTTP_PROXY": "http://user:secret@proxy.example.com:3128",
+        "UV_CACHE_DIR": "/var/cache/pip/uv",
+        "UV_HTTP_TIMEOUT": "3",
+        "UV_HTTP_RETRIES": "3",
+        "UV_OFFLINE": "1",
+    })
+    assert pip_environment({"offline": True})["PIP_NO_INDEX"] == "1"
+    assert "PIP_NO_INDEX" not in pip_environment({"offline": False})
+    assert uv_environment(None) == UV_FIXED
+
+
+# `pip config list` on this test machine (2026-12-06), with PIP_PROXY and PIP_NO_INDEX set.
+PIP_CONFIG_LIST = """\
+:env:.cert='/etc/ssl/certs/ca-certificates.crt'
+:env:.default-timeout='180'
+:env:.disable-pip-version-check='1'
+:env:.find-links='/opt/wheels'
+:env:.no-index='1'
+:env:.proxy='http://u:p@h:1'
+global.cert='/etc/ssl/certs/other.crt'
+global.constraint='/etc/xdg/pip/constraints.txt'
+global.extra-index-url='file:///opt/pypi/simple file:///opt/pypi-more/simple'
+global.find-links='/srv/global-wheels'
+install.find-links='/srv/install-wheels'
+"""
+
+
+def test_pip_configuration_is_read_with_pips_precedence():
+    assert settings_from_pip_config(PIP_CONFIG_LIST + "WARNING: something\nnot a line\n") == {
+        "ca_bundle": "/etc/ssl/certs/ca-certificates.crt",      # environment over [global]
+        "timeout": "180",
+        "find_links": "/opt/wheels",                            # environment over [install]
+        "offline": "1",
+        "proxy": "http://u:p@h:1",
+        "constraint": "/etc/xdg/pip/constraints.txt",
+        "extra_index_urls": "file:///opt/pypi/simple file:///opt/pypi-more/simple",
+    }
+    assert settings_from_pip_config("global.find-links='/a'\ninstall.find-links='/b'\n") == {"find_links": "/b"}
+    assert settings_from_pip_config("") == {}
+
+
+def test_uv_follows_pips_configuration_and_the_settings_win():
+    env = uv_environment({"proxy": "http://fleet:pw@proxy:3128", "cache_dir": "/var/cache/pip"},
+                         settings_from_pip_config(PIP_CONFIG_LIST))
+    assert env["HTTPS_PROXY"] == env["HTTP_PROXY"] == "http://fleet:pw@proxy:3128"
+    assert env["SSL_CERT_FILE"] == "/etc/ssl/certs/ca-certificates.crt"
+    assert env["UV_INDEX"] == "file:///opt/pypi/simple file:///opt/pypi-more/simple"
+    assert env["UV_FIND_LINKS"] == "/opt/wheels"
+    assert env["UV_CONSTRAINT"] == "/etc/xdg/pip/constraints.txt"
+    assert env["UV_OFFLINE"] == "1"
+    assert env["UV_HTTP_TIMEOUT"] == "180"
+    assert env["UV_CACHE_DIR"] == "/var/cache/pip/uv"
+
+
+def test_a_pip_conf_value_uv_cannot_use_names_pips_configuration():
+    with pytest.raises(PipSettingsError, match="pip's configuration on the target .* sets find_links"):
+        uv_environment({}, {"find_links": "wheels"})
+    with pytest.raises(PipSettingsError, match="profiles_pip_settings.offline must be true or false"):
+        uv_environment({"offline": "maybe"})
+
+
+def test_uv_filter_reads_pip_config_text():
+    from ansible.errors import AnsibleFilterError
+    from ansible_collections.rudderstack.profiles.plugins.filter.pip_environment import FilterModule
+
+    flt = FilterModule().filters()["uv_environment"]
+    assert flt({"cache_dir": "/c"}, "global.cert='/ca.pem'\n")["SSL_CERT_FILE"] == "/ca.pem"
     with pytest.raises(AnsibleFilterError, match="unknown keys bogus"):
         flt({"bogus": 1})

@@ -80,7 +80,8 @@ def test_pip_requirements():
                 {"name": "x", "version": "latest"},
                 {"name": "y", "version": ">=1,<2"}]
     assert FILTERS["pip_requirements"](packages) == [
-        "profiles-rudderstack==0.26.4", "profiles-pycorelib", "profiles-mlcorelib~=0.4.2", "x", "y>=1,<2"]
+        # pycorelib follows pb's minor (test_pb_supported.py)
+        "profiles-rudderstack==0.26.4", "profiles-pycorelib==0.26.*", "profiles-mlcorelib~=0.4.2", "x", "y>=1,<2"]
     with pytest.raises(AnsibleFilterError, match="'0.26 or so' is not a version pin for x"):
         FILTERS["pip_requirements"]([{"name": "x", "version": "0.26 or so"}])
 

@@ -15,6 +15,9 @@ def test_reads_the_python_version_and_the_packages_of_a_real_interpreter(tmp_pat
     assert found["python_version"] == platform.python_version()
     assert found["packages"]["pytest"]
     assert found["python"] == str(tmp_path / "venv" / "bin" / "python")
+    # The interpreter a rebuild uses: the base of this (virtualenv's) Python, and it runs.
+    assert found["base_python"] == os.path.join(sys.base_prefix, "bin", "python%d.%d" % sys.version_info[:2])
+    assert os.access(found["base_python"], os.X_OK)
 
 
 def test_a_missing_virtualenv_is_reported_not_raised(tmp_path):

@@ -308,6 +308,89 @@ def _verify(old, new, what, expected_fn, settings):
 
 
 # --------------------------------------------------------------------------------------------
+# python_requirements: the pb release a project names
+
+PB_DISTRIBUTION = "profiles-rudderstack"
+_PB_REQUIREMENT_LINE = re.compile(
+    r"""^(?P<lead>\s*-\s+)(?P<q>['"]?)(?P<name>profiles[-_.]rudderstack)(?P<spec>[^'"#]*?)(?P=q)(?P<tail>\s*(?:#.*)?)$""",
+    re.IGNORECASE)
+
+
+def _release(text):
+    return tuple(int(part) for part in re.findall(r"\d+", text)[:3])
+
+
+def _spec_admits(spec, version):
+    """Whether a requirement's version ``spec`` admits ``version``: True, False, or None when the
+    spec is not one this collection reads (``==A.B.*``, ``==A.B.C``, ``~=A.B[.C]``, empty)."""
+    spec = spec.replace(" ", "")
+    have = _release(version)
+    if not spec:
+        return True
+    match = re.match(r"^==(\d+(?:\.\d+)*)(\.\*)?$", spec)
+    if match:
+        want = _release(match.group(1))
+        return have[:len(want)] == want if match.group(2) else have == want + (0,) * (3 - len(want))
+    match = re.match(r"^~=(\d+(?:\.\d+)+)$", spec)
+    if match:
+        want = _release(match.group(1))
+        return have >= want + (0,) * (3 - len(want)) and have[:len(want) - 1] == want[:len(want) - 1]
+    return None
+
+
+def pb_requirement_edit(text, pb_version):
+    """``(new_text, old_spec, new_spec)``: pb_project.yaml with the ``python_requirements`` entry
+    for profiles-rudderstack moved to the installed pb's minor (``==0.26.*``, what ``pb init``
+    writes), that line alone edited (its quoting and comment kept); ``(text, None, None)`` when
+    it already admits ``pb_version`` or names no pb. pb refuses every command on a project whose
+    entry excludes it (exit 50) and ``pb migrate auto`` leaves the entry alone
+    (docs/pb-quirks.md)."""
+    lines = text.splitlines(True)
+    idx = _header(lines, "python_requirements", PROJECT_FILE)
+    if idx is None:
+        return text, None, None
+    end = _block_end(lines, idx)
+    found = []
+    for j in range(idx + 1, end + 1):
+        body, eol = _split_eol(lines[j])
+        match = _PB_REQUIREMENT_LINE.match(body)
+        if match:
+            found.append((j, match, eol))
+    if not found:
+        return text, None, None
+    if len(found) > 1:
+        raise ProjectError("%s names %s %d times in python_requirements; keep one entry"
+                           % (PROJECT_FILE, PB_DISTRIBUTION, len(found)))
+    j, match, eol = found[0]
+    old_spec = match.group("spec").strip()
+    admits = _spec_admits(old_spec, pb_version)
+    if admits:
+        return text, None, None
+    if admits is None:
+        raise ProjectError("%s: python_requirements names %s%s, which this collection cannot read; write "
+                           "it as %s==%s.* (what pb init writes)" % (PROJECT_FILE, match.group("name"), old_spec,
+                                                                     PB_DISTRIBUTION, ".".join(map(str, _release(pb_version)[:2]))))
+    named = _release(re.sub(r"^[=~]=", "", old_spec.replace(" ", "")))
+    if named[:2] > _release(pb_version)[:2]:
+        raise ProjectError("%s: python_requirements names %s%s, newer than the installed pb %s: the project "
+                           "was laid down or migrated by a newer pb. Install that pb again "
+                           "(profiles_cli_rudderstack_version) rather than downgrading the project"
+                           % (PROJECT_FILE, match.group("name"), old_spec, pb_version))
+    new_spec = "==%s.*" % ".".join(map(str, _release(pb_version)[:2]))
+    lines[j] = "%s%s%s%s%s%s%s" % (match.group("lead"), match.group("q"), match.group("name"), new_spec,
+                                   match.group("q"), match.group("tail"), eol)
+    new = "".join(lines)
+    before, after = _load(text, PROJECT_FILE), _load(new, PROJECT_FILE)
+    want = copy.deepcopy(before)
+    want["python_requirements"] = [match.group("name") + new_spec if item == match.group("name") + match.group("spec")
+                                   else item for item in before.get("python_requirements") or []]
+    if after != want:
+        raise ProjectError("editing python_requirements in %s would change more than that entry; nothing "
+                           "written. Set it to %s%s by hand." % (PROJECT_FILE, PB_DISTRIBUTION, new_spec))
+    return new, old_spec, new_spec
+
+
+# --------------------------------------------------------------------------------------------
 # Reading the managed settings back (for diff and return values)
 
 def read_settings(project_dir, settings):
@@ -398,6 +481,49 @@ def _snapshot(project_dir):
     return snap
 
 
+def minimal_rewrite(before, after):
+    """The text to keep where pb rewrote a YAML file: ``before`` with only the top-level scalar
+    values that differ set (comments and layout kept), when that parses to what pb wrote; None
+    when the change is more than that (then pb's text stays). A file pb only reformatted (its
+    migration re-emits comments and blank lines) comes back byte for byte."""
+    try:
+        old, new = yaml.safe_load(before), yaml.safe_load(after)
+    except yaml.YAMLError:
+        return None
+    if not isinstance(old, dict) or not isinstance(new, dict) or set(old) != set(new):
+        return None if old != new else before
+    text = before
+    try:
+        for key in old:
+            if old[key] != new[key]:
+                if isinstance(new[key], (dict, list)) or isinstance(old[key], (dict, list)):
+                    return None
+                text = set_scalar(text, key, new[key], what="the migrated file")
+        return text if yaml.safe_load(text) == new else None
+    except (ProjectError, yaml.YAMLError):
+        return None
+
+
+def keep_layout(project_dir, before):
+    """After pb rewrote files of ``project_dir`` (``before``: relative path -> old bytes), put
+    back each YAML file's own layout where :func:`minimal_rewrite` can; return the files that
+    still differ from ``before``."""
+    for rel, path in _project_files(project_dir):
+        if rel not in before or not rel.endswith((".yaml", ".yml")):
+            continue
+        with open(path, "rb") as f:
+            now = f.read()
+        if now == before[rel]:
+            continue
+        try:
+            kept = minimal_rewrite(before[rel].decode("utf-8"), now.decode("utf-8"))
+        except UnicodeDecodeError:
+            kept = None
+        if kept is not None and kept.encode("utf-8") != now:
+            write_atomic(path, kept)
+    return _changed_files(before, _snapshot(project_dir))
+
+
 def _changed_files(before, after):
     return sorted(rel for rel in set(before) | set(after) if before.get(rel) != after.get(rel))
 
@@ -436,7 +562,12 @@ class ProjectTask:
         self.commands = []
         self.warnings = []
         self._pb = None
+        self._pb_version = None
         self.migrated_files = []
+        self.requirement = None
+        # What this run has already written to the project, so a later failure still reports it.
+        self.created_project = False
+        self.written_files = []
 
     # pb ---------------------------------------------------------------------------------
     def pb(self):
@@ -491,10 +622,27 @@ class ProjectTask:
         finally:
             shutil.rmtree(staging_root, ignore_errors=True)
 
+    def pb_version(self):
+        """``(version, native schema version)`` of the pb in use (one `pb version` per run)."""
+        if self._pb_version is None:
+            self._pb_version = pb_cli.parse_version(self.run_pb(["version"]).stdout)
+        return self._pb_version
+
+    def update_pb_requirement(self, project_dir):
+        """Move the project's python_requirements entry for pb to the installed pb's minor;
+        return ``{"from", "to"}`` or None."""
+        path = os.path.join(project_dir, PROJECT_FILE)
+        old = _read(path)
+        new, before, after = pb_requirement_edit(old, self.pb_version()[0])
+        if new == old:
+            return None
+        write_atomic(path, new, move_file=self.move_file)
+        return {"from": PB_DISTRIBUTION + before, "to": PB_DISTRIBUTION + after}
+
     def migrate_project(self, project_dir):
         """Migrate to pb's native schema version if older; return {from, to} or None."""
         current = schema_version(project_dir)
-        _version, native = pb_cli.parse_version(self.run_pb(["version"]).stdout)
+        _version, native = self.pb_version()
         if current > native:
             raise ProjectError("project schema_version %d is newer than this pb supports (%d): upgrade pb"
                                % (current, native))
@@ -502,7 +650,9 @@ class ProjectTask:
         if current < native:
             snapshot = _snapshot(project_dir)
             self.run_pb(["migrate", "auto", "--inplace", "-p", project_dir, "-c", self.siteconfig])
-            self.migrated_files = _changed_files(snapshot, _snapshot(project_dir))
+            # pb re-emits every file it migrates (comments moved, blank lines dropped): keep the
+            # analyst's layout wherever only values changed (docs/pb-quirks.md).
+            self.migrated_files = keep_layout(project_dir, snapshot)
             after = schema_version(project_dir)
             if after != native:
                 raise ProjectError("pb migrate auto left schema_version %s (expected %d)" % (after, native))
@@ -513,6 +663,15 @@ class ProjectTask:
     def lint_project(self, project_dir):
         result = self.run_pb(["show", "models", "-p", project_dir, "-c", self.siteconfig] + LINT_FLAGS)
         return pb_cli.pb_message(result.stdout, limit=40) if result.stdout else ""
+
+    def written_before_failure(self):
+        """``(changed, sentence)`` for a failed run: what it had already created or rewritten in
+        the project (a failed run that wrote files must not report changed=false)."""
+        if self.check_mode or not (self.created_project or self.written_files):
+            return False, ""
+        if self.created_project:
+            return True, "this run had already created the project %s (%s)" % (self.path, ", ".join(self.written_files))
+        return True, "this run had already rewritten %s in %s" % (", ".join(self.written_files), self.path)
 
     # run --------------------------------------------------------------------------------
     def run(self):
@@ -528,7 +687,7 @@ class ProjectTask:
 
     def _result(self, **kwargs):
         base = {"changed": False, "path": self.path, "created": False, "files": [], "migrated": None,
-                "lint": None, "commands": self.commands, "warnings": self.warnings}
+                "python_requirement": None, "lint": None, "commands": self.commands, "warnings": self.warnings}
         base.update(kwargs)
         return base
 
@@ -543,6 +702,7 @@ class ProjectTask:
             return self._result(changed=True, created=True, files=list(TEMPLATE_FILES), plan=plan,
                                 settings=wanted, diff={"before": {}, "after": wanted})
         files = self.init_project()
+        self.created_project, self.written_files = True, list(files)
         after = read_settings(self.path, self.settings)
         lint = self.lint_project(self.path) if self.lint else None
         return self._result(changed=True, created=True, files=files, lint=lint, settings=after, plan=plan,
@@ -561,15 +721,19 @@ class ProjectTask:
         plan = []
         with self._workspace() as (work, write):
             migrated, link_removed = self._migrate(work, plan)
+            if work == self.path:
+                self.written_files = list(self.migrated_files)
             files = apply_settings(work, self.settings, write=write, move_file=self.move_file)
             files = sorted(set(files) | set(self.migrated_files))
+            if work == self.path and write:
+                self.written_files = files
             if files:
                 plan.append("edit managed settings in %s" % ", ".join(files))
             after = read_settings(work, self.settings) if write else self._predict(before)
             lint = self.lint_project(work) if self.lint else None
         changed = bool(files or migrated or link_removed)
         result = self._result(changed=changed, files=files, migrated=migrated, lint=lint, settings=after,
-                              plan=plan)
+                              plan=plan, python_requirement=self.requirement)
         if changed:
             result["diff"] = {"before": before, "after": after}
         return result
@@ -600,7 +764,13 @@ class ProjectTask:
         """Migrate ``work``; (migration or None, whether the self-pointing link goes away)."""
         if not self.migrate:
             return None, False
+        # The pb entry first: pb refuses a project whose python_requirements exclude it.
+        snapshot = _snapshot(work)
+        self.requirement = self.update_pb_requirement(work)
+        if self.requirement:
+            plan.append("python_requirements: %(from)s -> %(to)s" % self.requirement)
         migrated, link_removed = self.migrate_project(work)
+        self.migrated_files = _changed_files(snapshot, _snapshot(work))
         if work != self.path:  # the scratch copy leaves the link out: it goes if the project has it
             link_removed = link_removed or has_migration_link(self.path)
         if migrated:

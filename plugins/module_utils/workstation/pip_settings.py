@@ -1,13 +1,18 @@
 # -*- coding: utf-8 -*-
 # Copyright: rudderstack.profiles contributors
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
-"""One set of pip settings for every pip call of every role: ``profiles_pip_settings``.
+"""One set of installer settings for every pip and uv call of every role: ``profiles_pip_settings``.
 
 A fleet behind a TLS-intercepting proxy, a forward proxy or a private index must reach the same
 index with the same trust settings from every pip call (the pb install, PyYAML for the modules,
 anything pyenv-virtualenv bootstraps). The roles take one dictionary and turn it into pip's
 environment variables with :func:`pip_environment`; environment variables, unlike command-line
 flags, also reach the pip calls that other tools make (pyenv-virtualenv, pip's own subprocesses).
+
+uv reads neither pip's environment variables nor pip.conf: :func:`uv_environment` derives uv's
+environment from the same settings, merged over what pip's own configuration on the target says
+(``pip config list``, parsed by :func:`settings_from_pip_config`), so a workstation configured for
+pip (by this dictionary, a pip.conf or PIP_* variables) reaches the same index the same way with uv.
 
 Plain Python (no Ansible imports) so unit tests call it directly.
 """
@@ -30,7 +35,59 @@ SETTINGS = {
     "cache_dir": ("PIP_CACHE_DIR", "path", "pip's cache (downloaded wheels), e.g. one shared by CI runners."),
     "timeout": ("PIP_DEFAULT_TIMEOUT", "seconds", "Seconds pip waits on one network read."),
     "retries": ("PIP_RETRIES", "count", "How many times pip retries a connection."),
+    "offline": ("PIP_NO_INDEX", "flag", "No index: install only from find_links (and, with uv, its cache)."),
 }
+
+# key -> uv's environment variables for it (uv 0.13, docs.astral.sh/uv/reference/environment/).
+# Lists: uv's UV_INDEX and UV_INSECURE_HOST are space-separated, UV_FIND_LINKS comma-separated.
+# uv searches UV_INDEX before UV_DEFAULT_INDEX and, by default, takes a package from the first
+# index that has it (pip merges all indexes): docs/installers.md says what that means for a fleet.
+UV_SETTINGS = {
+    "index_url": ("UV_DEFAULT_INDEX",),
+    "extra_index_urls": ("UV_INDEX",),
+    "find_links": ("UV_FIND_LINKS",),
+    "trusted_hosts": ("UV_INSECURE_HOST",),
+    "ca_bundle": ("SSL_CERT_FILE",),
+    "client_cert": ("SSL_CLIENT_CERT",),
+    "proxy": ("HTTPS_PROXY", "HTTP_PROXY"),
+    "cache_dir": ("UV_CACHE_DIR",),
+    "timeout": ("UV_HTTP_TIMEOUT",),
+    "retries": ("UV_HTTP_RETRIES",),
+    "offline": ("UV_OFFLINE",),
+    # Not a key of profiles_pip_settings: a constraints file named in pip.conf (pip's `constraint`).
+    "constraint": ("UV_CONSTRAINT",),
+}
+
+# uv keeps its cache in this subdirectory of cache_dir: its layout differs from pip's, and a
+# `uv cache clean` must not empty pip's half of a shared cache.
+UV_CACHE_SUBDIR = "uv"
+
+# Always set for uv: no progress bars in logs, and never download a Python (the virtualenv's is
+# the one). uv's link mode stays its default: hard links from a cache on the same file system
+# (pb's packages then install in about 3 s instead of 8 s of copying 700 MB), a copy otherwise.
+UV_FIXED = {
+    "UV_NO_PROGRESS": "1",
+    "UV_PYTHON_DOWNLOADS": "never",
+}
+
+# pip's configuration names (`pip config list`: section.option='value') -> our keys.
+_PIP_CONFIG_KEYS = {
+    "index-url": "index_url",
+    "extra-index-url": "extra_index_urls",
+    "find-links": "find_links",
+    "trusted-host": "trusted_hosts",
+    "cert": "ca_bundle",
+    "client-cert": "client_cert",
+    "proxy": "proxy",
+    "cache-dir": "cache_dir",
+    "timeout": "timeout",
+    "default-timeout": "timeout",
+    "retries": "retries",
+    "no-index": "offline",
+    "constraint": "constraint",
+}
+# pip's precedence: environment variables over the install command's section over [global].
+_PIP_CONFIG_SECTIONS = {"global": 0, "install": 1, ":env:": 2}
 
 # Always set: no interactive prompt (a credential prompt would hang an unattended run) and no
 # version self-check (one more request to PyPI, which a private index may not proxy).
@@ -39,6 +96,8 @@ FIXED = {
     "PIP_DISABLE_PIP_VERSION_CHECK": "1",
 }
 
+_FLAG_WORDS = {"": False, "0": False, "false": False, "no": False, "off": False,
+               "1": True, "true": True, "yes": True, "on": True}
 _URL_SCHEMES = ("http://", "https://", "file://")
 _PROXY_SCHEMES = ("http://", "https://", "socks5://", "socks5h://")
 
@@ -106,6 +165,11 @@ def _render(key, kind, value):
         elif check:
             items = [check(key, item) for item in items]
         return " ".join(items)
+    if kind == "flag":
+        if value in (True, False) or (isinstance(value, str) and value.strip().lower() in _FLAG_WORDS):
+            on = value if isinstance(value, bool) else _FLAG_WORDS[value.strip().lower()]
+            return "1" if on else None
+        raise PipSettingsError("%s.%s must be true or false, got %r" % (VARIABLE, key, value))
     if kind in ("seconds", "count"):
         if isinstance(value, str) and not value.strip():
             return None
@@ -125,12 +189,7 @@ def _render(key, kind, value):
     raise AssertionError("unknown kind %s" % kind)  # pragma: no cover  (table and code disagree)
 
 
-def pip_environment(settings):
-    """pip's environment variables for ``profiles_pip_settings`` (a dict; None or {} for none).
-
-    Empty values leave pip's own default (and any pip.conf on the target) in place; unknown keys
-    are refused, so a typo such as ``index-url`` fails instead of being ignored silently.
-    """
+def _check_settings(settings):
     if settings is None:
         settings = {}
     if not isinstance(settings, dict):
@@ -140,9 +199,88 @@ def pip_environment(settings):
     if unknown:
         raise PipSettingsError("%s has unknown keys %s; known keys: %s"
                                % (VARIABLE, ", ".join(map(str, unknown)), ", ".join(sorted(SETTINGS))))
+    return settings
+
+
+def pip_environment(settings):
+    """pip's environment variables for ``profiles_pip_settings`` (a dict; None or {} for none).
+
+    Empty values leave pip's own default (and any pip.conf on the target) in place; unknown keys
+    are refused, so a typo such as ``index-url`` fails instead of being ignored silently.
+    """
+    settings = _check_settings(settings)
     env = dict(FIXED)
     for key, (name, kind, _doc) in SETTINGS.items():
         rendered = _render(key, kind, settings.get(key))
         if rendered is not None:
+            env[name] = rendered
+    return env
+
+
+def settings_from_pip_config(text):
+    """Our settings from the output of ``pip config list`` (lines ``section.option='value'``).
+
+    Only the options uv can express are kept (plus pip's ``constraint`` files); the strongest
+    source wins as in pip: PIP_* environment variables (``:env:``), then ``[install]``, then
+    ``[global]``. Values are kept as pip has them (strings); lists are pip's whitespace-separated
+    form. Lines that do not parse are ignored (the caller runs pip, whose output may carry warnings).
+    """
+    found = {}
+    for line in (text or "").splitlines():
+        name, sep, value = line.strip().partition("=")
+        if not sep or "." not in name:
+            continue
+        section, dummy, option = name.rpartition(".")
+        key = _PIP_CONFIG_KEYS.get(option)
+        rank = _PIP_CONFIG_SECTIONS.get(section)
+        if key is None or rank is None:
+            continue
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        if key not in found or found[key][0] <= rank:
+            found[key] = (rank, value)
+    return dict((key, value) for key, (dummy, value) in found.items())
+
+
+def uv_environment(settings, pip_config=None):
+    """uv's environment variables for ``profiles_pip_settings``, over pip's configuration.
+
+    ``pip_config``: settings read from the target's pip configuration (see
+    :func:`settings_from_pip_config`), or None; ``settings`` wins where both name a key. The
+    result sets uv's index, extra indexes, find-links, insecure hosts, CA bundle, client
+    certificate, proxy, cache (``<cache_dir>/uv``), timeout, retries and offline mode, plus
+    :data:`UV_FIXED`.
+    """
+    settings = _check_settings(settings)
+    merged = dict(pip_config or {})
+    for key, value in settings.items():
+        if value not in (None, "", [], ()):
+            merged[key] = value
+    env = dict(UV_FIXED)
+    for key, names in UV_SETTINGS.items():
+        if key not in merged:
+            continue
+        try:
+            if key == "constraint":
+                rendered = " ".join(_as_list(key, merged[key])) or None
+            else:
+                rendered = _render(key, SETTINGS[key][1], merged[key])
+        except PipSettingsError as exc:
+            if key in settings and settings[key] not in (None, "", [], ()):
+                raise
+            raise PipSettingsError("pip's configuration on the target (pip config list) sets %s to %r,"
+                                   " which uv cannot use (%s); set it in %s instead"
+                                   % (key, merged[key], exc, VARIABLE))
+        if rendered is None:
+            continue
+        if key == "find_links":
+            rendered = ",".join(rendered.split(" "))
+        elif key == "cache_dir":
+            rendered = rendered.rstrip("/") + "/" + UV_CACHE_SUBDIR
+        elif key == "timeout":
+            # uv reads whole seconds; round a fractional pip timeout up.
+            rendered = str(int(-(-float(rendered) // 1)))
+        for name in names:
             env[name] = rendered
     return env

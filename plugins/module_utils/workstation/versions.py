@@ -163,3 +163,110 @@ def python_conflicts(python_version, packages, requirements):
             if message not in out:
                 out.append(message)
     return out
+
+
+# The pb releases (profiles-rudderstack) this collection supports: every pb command it runs works
+# with them (`pb show models` and `pb validate access` with NO_DUMP_FLAGS, which pb 0.25 lacks).
+# tests/integration/test_pb_versions.py runs those commands with the oldest (PB_OLDEST_TESTED)
+# and with the role's pin. Widen the upper bound once a new minor has passed those tests.
+PB_PACKAGE = "profiles-rudderstack"
+PB_SUPPORTED = ">=0.26.0,<0.27"
+PB_OLDEST_TESTED = "0.26.0"
+# Packages released in step with pb: the same minor as pb (profiles-pycorelib 0.26.x requires
+# profiles-rudderstack==0.26.*), chosen for an empty version so no resolver can pick an older pb.
+PB_COMPANIONS = ("profiles-pycorelib",)
+# Versions tried when a range pin is checked against PB_SUPPORTED: every 0.X.Y and 1.X.Y.
+_PROBE_RELEASES = ["%d.%d.%d" % (major, minor, patch) for major in (0, 1) for minor in range(60) for patch in range(30)]
+
+
+def pb_pin_problem(pin, supported=PB_SUPPORTED):
+    """Why pb ``pin`` is outside the supported range (a message naming the variable), or ''.
+
+    An exact pin must lie inside; a range pin must admit at least one supported release (the
+    installer is then given both, so it cannot pick one outside); ``latest`` means the newest
+    supported release.
+    """
+    text = pin.strip() if isinstance(pin, str) else ""
+    if text == LATEST:
+        return ""
+    specs = SpecifierSet(supported)
+    if is_exact_version(text):
+        if Version(text) in specs:
+            return ""
+    else:
+        wanted = _specifiers(text)
+        if wanted is not None and any(wanted.contains(v) and specs.contains(v) for v in _PROBE_RELEASES):
+            return ""
+    return ("profiles_cli_rudderstack_version %r is outside the pb releases this collection supports (%s):"
+            " the collection's pb commands are tested on those only. Set profiles_cli_rudderstack_version"
+            " to a release in that range (the default is the tested one)." % (pin, supported))
+
+
+def pb_minor(pin):
+    """``"0.26"`` when ``pin`` (exact, or a range inside one minor) fixes pb's minor, else ''."""
+    text = pin.strip() if isinstance(pin, str) else ""
+    if is_exact_version(text):
+        release = Version(text).release + (0,)
+        return "%d.%d" % release[:2]
+    specs = _specifiers(text) if text and text != LATEST else None
+    if text == LATEST:
+        specs = SpecifierSet(PB_SUPPORTED)
+    if specs is None:
+        return ""
+    minors = set("%d.%d" % Version(v).release[:2] for v in _PROBE_RELEASES
+                 if specs.contains(v) and Version(v) in SpecifierSet(PB_SUPPORTED))
+    return minors.pop() if len(minors) == 1 else ""
+
+
+def install_requirement(name, pin, pb_pin=None):
+    """What the installer gets for ``name``: :func:`pip_requirement`, with pb held inside
+    PB_SUPPORTED (``latest`` is the newest supported) and a companion without a version held to
+    pb's minor (``profiles-pycorelib==0.26.*``)."""
+    text = (pin or "").strip() if isinstance(pin, str) else str(pin)
+    if normalise_name(name) == PB_PACKAGE:
+        if text == LATEST or not text:
+            return name + PB_SUPPORTED
+        if not is_exact_version(text):
+            return name + ",".join([str(s) for s in _specifiers(text)] + [PB_SUPPORTED])
+    elif normalise_name(name) in PB_COMPANIONS and not text and pb_pin is not None:
+        minor = pb_minor(pb_pin)
+        if minor:
+            return "%s==%s.*" % (name, minor)
+    return pip_requirement(name, pin)
+
+
+def _minor_of(version):
+    release = Version(version).release + (0,)
+    return "%d.%d" % release[:2]
+
+
+def pb_change(installed, pin):
+    """How the virtualenv's pb (``installed`` version, '' when none) gets to ``pin``.
+
+    Returns ``{"action", "from", "to_minor", "downgrade"}``; action is ``none`` (pb matches the
+    pin), ``install`` (no pb yet), ``upgrade`` (same minor, or a pin only the index can answer),
+    ``rebuild`` (pb's minor changes: its dependencies change with it, and installing over the old
+    ones leaves stale, conflicting packages behind, so the virtualenv is made again) or
+    ``downgrade`` (every release the pin admits is older than the installed one).
+    """
+    to_minor = pb_minor(pin)
+    out = {"action": "install", "from": installed or "", "to_minor": to_minor, "downgrade": False}
+    have = _version(installed) if installed else None
+    if have is None:
+        return out
+    if pin_matches(installed, pin) and (pin.strip() != LATEST or _minor_of(str(have)) == to_minor):
+        out["action"] = "none"
+        return out
+    if is_exact_version(pin):
+        admitted = [Version(pin.strip())]
+    else:
+        specs = SpecifierSet(PB_SUPPORTED) if pin.strip() == LATEST else _specifiers(pin)
+        admitted = [Version(v) for v in _PROBE_RELEASES
+                    if specs is not None and specs.contains(v) and Version(v) in SpecifierSet(PB_SUPPORTED)]
+    if admitted and max(admitted) < have:
+        out["downgrade"] = True
+    if to_minor and to_minor != _minor_of(str(have)):
+        out["action"] = "rebuild"
+    else:
+        out["action"] = "downgrade" if out["downgrade"] else "upgrade"
+    return out
