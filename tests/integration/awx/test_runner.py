@@ -210,6 +210,9 @@ def snowflake():
     model.add_admin(password=None)
     model.databases["RUDDER_DB"] = {"owner": "SYSADMIN", "schemas": {}}
     model.warehouses["RUDDER_WAREHOUSE"] = "SYSADMIN"
+    # The job's admin role, SECURITYADMIN, may create the output schema only once granted that
+    # (docs/snowflake.md); without it the module refuses before its first write.
+    model.grants[("SECURITYADMIN", "DATABASE", ("RUDDER_DB",), "CREATE SCHEMA")] = "SYSADMIN"
     session = {"role": "SYSADMIN", "database": "RUDDER_DB", "schema": None, "warehouse": None, "user": "ADMIN"}
     for sql in ["CREATE SCHEMA RUDDER_DB.EVENTSSCHEMA", "CREATE TABLE RUDDER_DB.EVENTSSCHEMA.TRACKS (id int)"]:
         model.execute(session, sql)
