@@ -21,7 +21,7 @@ import psycopg2
 from devtools import local_postgres
 from devtools.collection_path import make_importable
 from tests.helpers.grants import REDSHIFT_MODEL
-from tests.models.snowflake import SnowflakeModel
+from bench.grants_snowflake_round_trips import model_with
 
 make_importable()
 os.environ.setdefault("SNOWFLAKE_DISABLE_PLATFORM_DETECTION", "true")
@@ -72,15 +72,7 @@ def sql_warehouse(info, warehouse, n):
 
 
 def snowflake(n):
-    m = SnowflakeModel().start()
-    m.add_admin()
-    m.databases["RUDDER_DB"] = {"owner": "SYSADMIN", "schemas": {}}
-    m.warehouses["RUDDER_WAREHOUSE"] = "SYSADMIN"
-    session = {"role": "SYSADMIN", "database": "RUDDER_DB", "schema": None, "warehouse": None, "user": "ADMIN"}
-    m.execute(session, "CREATE SCHEMA RUDDER_DB.EVENTSSCHEMA")
-    m.execute(session, "GRANT CREATE SCHEMA ON DATABASE RUDDER_DB TO ROLE SECURITYADMIN")
-    for i in range(n):
-        m.execute(session, "CREATE TABLE RUDDER_DB.EVENTSSCHEMA.T%d (id int)" % i)
+    m = model_with(n)
     params = {"warehouse": "snowflake", "account": "testaccount", "login_host": "127.0.0.1",
               "login_port": m.port, "snowflake_protocol": "http", "login_user": "ADMIN",
               "login_password": "admin-pw", "login_db": "RUDDER_DB", "connect_timeout": 10,

@@ -9,7 +9,7 @@ PB_BIN = os.environ.get("PB_BIN")
 pytestmark = pytest.mark.skipif(not PB_BIN, reason="PB_BIN is not set (path to the real pb, e.g. .venv-pb/bin/pb)")
 
 # Same layout as `pb init connection` writes (4-space indent, sorted keys); see
-# /work/shared/reference/pb-siteconfig/ in the project history. No server behind it: these tests
+# tests/unit/fixtures/pb-siteconfig/. No server behind it: these tests
 # only need pb's offline commands (init, migrate, show models).
 SITECONFIG = """\
 connections:
