@@ -32,7 +32,7 @@ from devtools import ci_job, local_postgres
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("--warm-pip", action="store_true",
                         help="use the fleet scenario's shared pip cache in the cold job instead of an empty one")
     parser.add_argument("--cflags", default="", help="PYTHON_CFLAGS for the CPython build (default: pyenv's)")

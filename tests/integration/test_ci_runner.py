@@ -56,8 +56,8 @@ def test_a_ci_job_onboards_a_fresh_runner_and_a_restored_one_skips_the_build(war
         # The cold job: sudo apt for the build dependencies, pyenv cloned, Python "built", pb installed.
         [apt] = by_name(cold, "Install build dependencies (apt")
         assert apt.get("changed"), apt
-        assert any(h.get("changed") for h in by_name(cold, "Build from source")), [n for n, _ in cold]
-        assert any(h.get("changed") for h in by_name(cold, "Install the packages with")), [n for n, _ in cold]
+        assert any(h.get("changed") for h in by_name(cold, "Build from source")), [pair[0] for pair in cold]
+        assert any(h.get("changed") for h in by_name(cold, "Install the packages with")), [pair[0] for pair in cold]
         assert "All required access are available" in first["validate"], first["validate"]
         # The secret came from the environment and went only into the siteconfig, not into the log.
         assert warehouse["password"] not in first["log"]
@@ -66,7 +66,7 @@ def test_a_ci_job_onboards_a_fresh_runner_and_a_restored_one_skips_the_build(war
         print("ci job: first %.1f s, restored %.1f s, ratio %.2f (simulated build; bench.ci_cache builds for real)"
               % (first["seconds"], second["seconds"], second["seconds"] / first["seconds"]))
         warm = ci_job.task_results(second["ansible"])
-        names = [n for n, _ in warm]
+        names = [pair[0] for pair in warm]
         # The restored job: no package manager, no python-build, no pip install; pb validates.
         for prefix in ("Install build dependencies", "Build from source", "Install the packages with"):
             assert not any(h.get("changed") for h in by_name(warm, prefix)), (prefix, names)
