@@ -125,8 +125,9 @@ class Job:
         os.makedirs(APT_ARCHIVES, exist_ok=True)
         mounts = ["-v", "%s:/job:rw" % self.workdir, "-v", "%s:/mirrors:ro" % MIRRORS,
                   "-v", "%s:/var/cache/pip:rw" % self.pip_cache, "-v", "%s:/var/cache/apt/archives:rw" % APT_ARCHIVES]
-        # The tool venv and the Python it was made from, at their own paths.
-        for path in sorted({venv_real, base}):
+        # The tool venv and the Python it was made from, at their own paths (Debian's own Python,
+        # under /usr, is the image's too: not mounted over it).
+        for path in sorted({venv_real, base} - {"/", "/usr", "/usr/local"}):
             mounts += ["-v", "%s:%s:ro" % (path, path)]
         podman("run", "-d", "--name", self.name, "--network", "host", *mounts, IMAGE, "sleep", "infinity")
         prepare = [
