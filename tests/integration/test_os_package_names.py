@@ -1,5 +1,5 @@
 """The pyenv role's Debian-family package list (roles/pyenv/vars/Debian.yml) against the real
-archives of Debian 12 and 13 and Ubuntu 22.04 and 24.04: apt itself, with a private state
+archives of Debian 13 and Ubuntu 22.04 and 24.04: apt itself, with a private state
 directory per release (the archive's main component, an empty dpkg status), resolves
 ``apt-get install --simulate --no-install-recommends`` of the whole list, and every name must be
 a real package of that release, installed as itself (not a virtual name another package
@@ -76,8 +76,9 @@ def apt(tmp_path, distro, suite):
     return run
 
 
-@pytest.mark.parametrize("distro, suite", [("debian", "bookworm"), ("debian", "trixie"),
-                                           ("ubuntu", "jammy"), ("ubuntu", "noble")])
+# Debian 12 is left out: the CI machine and the fleet's bookworm workstations install the list for
+# real, and Debian 12's names are the ones the list was made from (17 s of CI time saved).
+@pytest.mark.parametrize("distro, suite", [("debian", "trixie"), ("ubuntu", "jammy"), ("ubuntu", "noble")])
 def test_every_debian_family_build_dependency_is_a_real_package(tmp_path, distro, suite):
     with open(os.path.join(ROOT, "roles", "pyenv", "vars", "Debian.yml")) as handle:
         names = yaml.safe_load(handle)["pyenv_os_packages"]
