@@ -8,7 +8,7 @@ restores that archive first, as actions/cache does, and must neither install OS 
 build CPython nor install pb again, and pb must work.
 
 The CPython "build" of the first job is python-build running a definition that links Debian's
-3.11.2 (devtools/ci_job.py, as the macos scenario does), so the test costs about two minutes;
+3.11.2 (devtools/ci_job.py, as the macos scenario does), so the test costs about three minutes;
 bench/ci_cache.py runs the same two jobs with a real CPython build and prints the warm/cold ratio.
 """
 import os
