@@ -70,6 +70,15 @@ def test_a_workstation_without_the_expected_connection_or_siteconfig_drifts():
     assert fleet.workstation_drift(live, fleet_records.expected("ana"), None)[0]["message"] == "pb does not run: No such file"
 
 
+def test_a_plan_that_failed_is_drift_beside_what_was_read():
+    live = fleet_records.live("cy", pb="0.25.10")
+    live["plan"] = {"changed": 1, "tasks": ["pb packages"], "error": "Run pb: unknown flag: --dump-bundles"}
+    drift = fleet.workstation_drift(live, fleet_records.expected("cy"), None)
+    assert [(d["check"], d["actual"]) for d in drift] == [
+        ("pb", "0.25.10"), ("plan", "Run pb: unknown flag: --dump-bundles"), ("plan", 1)]
+    assert drift[1]["message"] == "onboard.yml's plan failed: Run pb: unknown flag: --dump-bundles"
+
+
 def test_a_specifier_pin_is_read_as_pip_reads_it():
     live = fleet_records.live("ana", pb="0.26.5")
     expected = dict(fleet_records.expected("ana"), pb_pin="~=0.26.4")

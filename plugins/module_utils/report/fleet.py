@@ -126,6 +126,8 @@ def workstation_drift(live, expected, record):
             out.append(_drift("shell_init", "%s lacks the rudderstack.profiles block" % path, True, False))
 
     plan = live.get("plan")
+    if plan and plan.get("error"):
+        out.append(_drift("plan", "onboard.yml's plan failed: %s" % plan["error"][:300], "", plan["error"]))
     if plan and plan.get("changed"):
         out.append(_drift("plan", "onboard.yml would change %d task(s): %s"
                           % (plan["changed"], ", ".join(plan.get("tasks") or [])[:300]), 0, plan["changed"]))
