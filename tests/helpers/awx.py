@@ -123,3 +123,37 @@ def secret_values(credential_type, inputs):
     """The values of the credential's secret inputs (what must never show in a job's output)."""
     return [inputs[f["id"]] for f in credential_type["inputs"].get("fields", [])
             if f.get("secret") and inputs.get(f["id"])]
+
+
+def machine(private_data_dir, username, ssh_key_data, become_method="sudo"):
+    """A Machine credential (AWX's built-in ``ssh`` kind) as AWX hands it to ansible-runner
+    (awx/main/tasks/jobs.py, ``build_private_data_files`` and ``RunJob.build_args``): the private
+    key in ``env/ssh_key`` (AWX writes it into a named pipe; a file is read the same way), which
+    ansible-runner loads into an ssh-agent around ansible-playbook, and the login user and
+    become method on the command line. Returns those arguments."""
+    path = os.path.join(private_data_dir, "env", "ssh_key")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
+        # ssh-add refuses an OpenSSH key without its final newline; AWX adds it too.
+        out.write(ssh_key_data if ssh_key_data.endswith("\n") else ssh_key_data + "\n")
+    return ["-u", username, "--become-method", become_method]
+
+
+# The prompt AWX answers for a Vault credential without a vault id (RunJob.get_password_prompts).
+VAULT_PROMPT = r"Vault password:\s*?$"
+
+
+def vault(private_data_dir, password):
+    """A Vault credential as AWX hands it to ansible-runner: ansible-playbook is asked for the
+    password (``--ask-vault-pass``) and ansible-runner answers the prompt from ``env/passwords``.
+    Returns the argument."""
+    path = os.path.join(private_data_dir, "env", "passwords")
+    passwords = {}
+    if os.path.exists(path):
+        with open(path) as handle:
+            passwords = yaml.safe_load(handle) or {}
+    passwords[VAULT_PROMPT] = password
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
+        out.write(yaml.safe_dump(passwords))
+    return ["--ask-vault-pass"]

@@ -32,6 +32,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DEFINITION = os.path.join(REPO, "docs", "ee", "execution-environment.yml")
 MOLECULE_IMAGE = os.environ.get("PROFILES_MOLECULE_IMAGE", "localhost/rudderstack-profiles-molecule")
 BASE_TAG = "localhost/rudderstack-profiles-ee-base:bookworm"
+WORKSTATION_TAG = "localhost/rudderstack-profiles-ee-workstation:%s"
 TAG = "localhost/rudderstack-profiles-ee:test"
 WORK = os.environ.get("PROFILES_EE_WORK", "/var/tmp/rudderstack-profiles-ee")
 
@@ -102,6 +103,17 @@ def build_base():
     _run(["podman", "build", "-q", "--network", "host", "--build-arg", "BASE=%s:bookworm" % MOLECULE_IMAGE,
           "-t", BASE_TAG, os.path.join(HERE, "ee-base")])
     return BASE_TAG
+
+
+def build_workstation(suite):
+    """The molecule image of ``suite`` (bookworm, trixie) with an SSH server and the pyenv
+    role's OS packages (tests/helpers/ee-workstation/; cached layers: seconds once built)."""
+    tag = WORKSTATION_TAG % suite
+    with open(os.path.join(REPO, "roles", "pyenv", "vars", "Debian.yml")) as handle:
+        packages = yaml.safe_load(handle)["pyenv_os_packages"]
+    _run(["podman", "build", "-q", "--network", "host", "--layers", "--build-arg", "BASE=%s:%s" % (MOLECULE_IMAGE, suite),
+          "--build-arg", "PACKAGES=" + " ".join(packages), "-t", tag, os.path.join(HERE, "ee-workstation")])
+    return tag
 
 
 def build(tag=TAG, work=WORK):
