@@ -3,7 +3,7 @@
 # ansible-test sanity, ansible-lint, the collection build, and molecule. Installs what is missing first.
 # Arguments, if any, pick suites: tests/run-all.sh sanity ansible-lint
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
 SETUP_SECONDS=$SECONDS
 bash scripts/setup.sh || { echo "setup failed"; exit 1; }
@@ -71,7 +71,7 @@ changelog() { antsibull-changelog lint; }
 # Molecule runs beside the other suites: its time goes to CPython builds inside the containers,
 # pytest's largely to waiting on subprocesses and servers, so on two cores the two together take
 # little more than molecule alone (CI time, docs/testing.md). Its output is printed when it ends.
-MOLECULE_LOG=$(mktemp) MOLECULE_PID= MOLECULE_T0=$SECONDS
+MOLECULE_LOG=$(mktemp) MOLECULE_PID='' MOLECULE_T0=$SECONDS
 if [ -x tests/molecule/run.sh ] && { [ "$WANTED" = "  " ] || [[ "$WANTED" == *" molecule "* ]]; }; then
   echo "molecule: started in the background (output follows the other suites)"
   bash tests/molecule/run.sh > "$MOLECULE_LOG" 2>&1 &

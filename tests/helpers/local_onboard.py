@@ -6,7 +6,7 @@ The analyst is the user running it, with a throwaway home. Stand-ins: the pyenv 
 (tests/helpers/pyenv.py: the machine's pyenv code, a "3.11.x" that is the real interpreter) and
 the virtualenv in it, a real venv of that interpreter whose bin/pb is the real pb (PB_BIN) and
 whose site-packages path file adds PB_BIN's venv (profiles-rudderstack's metadata) and the tools'
-venv (PyYAML for the modules), so no pip runs."""
+venv (PyYAML for the modules), so no pip installs anything."""
 import json
 import os
 import subprocess
@@ -39,7 +39,7 @@ def make_site(pg, tmp, pb_bin):
     version = python_version()
     root = make_pyenv_root(str(tmp / "pyenv"), [version])
     venv = os.path.join(root, "versions", "profiles")
-    subprocess.run([real_python(), "-m", "venv", "--without-pip", venv], check=True)
+    subprocess.run([real_python(), "-m", "venv", venv], check=True)  # with pip, as pyenv-virtualenv makes it
     os.symlink(pb_bin, os.path.join(venv, "bin", "pb"))
     purelib = subprocess.run([os.path.join(venv, "bin", "python"), "-c",
                               "import sysconfig; print(sysconfig.get_paths()['purelib'])"],

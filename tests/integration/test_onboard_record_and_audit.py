@@ -10,6 +10,7 @@ This host is the admin host and the one workstation, laid out by tests/helpers/l
 downloaded)."""
 import json
 import os
+import shutil
 import stat
 
 import jsonschema
@@ -20,6 +21,7 @@ from devtools import report_schema, seed_sample_events
 from tests.helpers.local_onboard import CONNECTION, PRINCIPAL, REPO, SCHEMA, make_site, playbook, python_version
 
 PB_BIN = os.environ.get("PB_BIN")
+UV_VERSION = yaml.safe_load(open(os.path.join(REPO, "roles", "profiles_cli", "defaults", "main.yml")))["profiles_cli_uv_version"]
 pytestmark = pytest.mark.skipif(not PB_BIN, reason="PB_BIN is not set (path to the real pb)")
 
 
@@ -104,6 +106,25 @@ def test_onboard_record_then_audit_before_and_after_drift(site, collections_path
     [principal] = data["principals"]
     assert principal["name"] == PRINCIPAL and principal["status"] == "ok" and principal["unchanged"] > 5
     assert tree(site["home"], site["root"]) == home_before and catalog(pg_connect) == catalog_before
+
+    # The pin moved (a release behind, downgrades allowed), audited without --check, with the
+    # pinned uv in its place as after an install with uv: the roles run under `check_mode: true`
+    # while ansible_check_mode stays false, and uv must only plan (--dry-run), not install 0.26.3.
+    uv_dir = site["home"] / ".local" / "share" / "rudderstack-profiles" / "uv" / UV_VERSION / "bin"
+    uv_dir.mkdir(parents=True)
+    os.symlink(shutil.which("uv"), str(uv_dir / "uv"))
+    open(os.path.join(site["venv"], ".lock"), "w").close()  # uv's, left by its first install there
+    home_before = tree(site["home"], site["root"])
+    rc, out = playbook(site, collections_path, "audit.yml", "-e", "profiles_cli_rudderstack_version=0.26.3",
+                       "-e", "profiles_cli_allow_downgrade=true")
+    assert rc == 0 and not failures(out), failures(out)
+    [uv_run] = [h for p in out["plays"] for t in p["tasks"] for h in t["hosts"].values()
+                if t["task"]["name"].endswith("Install the packages with uv (seconds; pb alone is a 150 MB download)")]
+    assert "--dry-run" in uv_run["cmd"] and "Would install" in uv_run["stderr"], uv_run
+    [ws] = report(site)["workstations"]
+    assert [d["message"] for d in ws["drift"]] == [
+        "pb 0.26.4 does not match the pin 0.26.3", "onboard.yml would change 1 task(s): pb packages"], ws["drift"]
+    assert tree(site["home"], site["root"]) == home_before
 
     # Drift: the schema edited by hand in the siteconfig, a grant revoked in the warehouse, and a
     # grant nobody asked for.

@@ -7,7 +7,7 @@
 # on any failure and leaves no containers behind.
 # Arguments: scenario names (default: every scenario under extensions/molecule).
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 ROOT=$PWD
 export PATH="$ROOT/.venv/bin:$PATH"
 
@@ -18,11 +18,12 @@ COLL_ROOT=$(mktemp -d)
 mkdir -p "$COLL_ROOT/ansible_collections/rudderstack"
 ln -s "$ROOT" "$COLL_ROOT/ansible_collections/rudderstack/profiles"
 # ansible's own collections (community.general, ansible.posix, containers.podman) stay findable.
-export PROFILES_MOLECULE_COLLECTIONS_PATH="$COLL_ROOT:$(python -c 'import ansible_collections, os; print(os.path.dirname(ansible_collections.__path__[0]))' 2>/dev/null)"
+ANSIBLE_OWN=$(python -c 'import ansible_collections, os; print(os.path.dirname(ansible_collections.__path__[0]))' 2>/dev/null)
+export PROFILES_MOLECULE_COLLECTIONS_PATH="$COLL_ROOT:$ANSIBLE_OWN"
 export ANSIBLE_COLLECTIONS_PATH=$PROFILES_MOLECULE_COLLECTIONS_PATH
 
 if [ $# -gt 0 ]; then SCENARIOS=("$@"); else
-  mapfile -t SCENARIOS < <(cd extensions/molecule && ls -d */ 2>/dev/null | sed 's#/$##' | while read -r s; do [ -f "$s/molecule.yml" ] && echo "$s"; done)
+  mapfile -t SCENARIOS < <(cd extensions/molecule && for s in */; do [ -f "$s/molecule.yml" ] && echo "${s%/}"; done)
 fi
 
 cleanup() {
