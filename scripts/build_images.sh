@@ -4,6 +4,8 @@
 #  - Debian bookworm and trixie images made with debootstrap (what a laptop has: python3, sudo,
 #    git, curl, CA certificates incl. this machine's extra CAs; python3-packaging for the pip
 #    module under ansible-core 2.19),
+#  - a bookworm image with dnf 4, its Python bindings, rpm and createrepo_c (Debian's packages), for
+#    tests/integration/test_dnf_branch.py (the pyenv role's dnf branch run by the real dnf module),
 #  - local mirrors served to the roles through their ordinary options:
 #      pyenv.git             bare mirror of this machine's pyenv checkout   -> pyenv_git_url
 #      pyenv-virtualenv.git  bare mirror of its pyenv-virtualenv plugin      -> pyenv_virtualenv_git_url
@@ -15,6 +17,7 @@
 #   PROFILES_MOLECULE_MIRRORS (default /var/cache/rudderstack-profiles/molecule-mirrors)
 #   PROFILES_MOLECULE_IMAGE   (default localhost/rudderstack-profiles-molecule)
 #   PROFILES_MOLECULE_SUITES  (default "bookworm trixie")
+#   PROFILES_DNF_IMAGE        (default localhost/rudderstack-profiles-dnf:bookworm)
 #   PROFILES_MOLECULE_PIP_CACHE (default /var/cache/rudderstack-profiles/pip-cache)
 set -euo pipefail
 
@@ -68,6 +71,18 @@ build_image() {
   log "image $tag built in $((SECONDS - t0)) s"
 }
 for suite in $SUITES; do build_image "$suite"; done
+
+DNF_IMAGE=${PROFILES_DNF_IMAGE:-localhost/rudderstack-profiles-dnf:bookworm}
+if podman image exists "$DNF_IMAGE"; then log "image $DNF_IMAGE exists"; else
+  t0=$SECONDS
+  c=$(podman run -d "$IMAGE:bookworm" sleep infinity)
+  install='DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends dnf python3-dnf rpm createrepo-c >/dev/null'
+  podman exec "$c" bash -c "{ $install || { apt-get update -qq && $install; }; } && apt-get clean" \
+    || { podman rm -f -t 0 "$c" >/dev/null; exit 1; }
+  podman commit -q "$c" "$DNF_IMAGE" >/dev/null
+  podman rm -f -t 0 "$c" >/dev/null
+  log "image $DNF_IMAGE built in $((SECONDS - t0)) s"
+fi
 
 # --- mirrors --------------------------------------------------------------------------------
 mkdir -p "$MIRRORS/python"

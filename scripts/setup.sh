@@ -62,6 +62,9 @@ apt_install git
 if [ "$MODE" = tests ]; then
   # zsh: tests/integration/test_login_shells.py starts real zsh sessions (an analyst's login shell).
   apt_install rsync zsh
+  # actionlint checks the shipped workflow's run steps with ShellCheck (test_ci_definitions.py);
+  # with it installed, ansible-test's shellcheck sanity test runs too (it is skipped without).
+  apt_install shellcheck
   # The fleet report's browser test (tests/integration/test_fleet_report_browser.py): Debian's
   # Chromium and its WebDriver, driven by selenium (tests/requirements.txt).
   apt_install chromium chromium-driver

