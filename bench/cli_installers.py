@@ -3,17 +3,19 @@
 Each workstation is a fresh virtualenv (this machine's Python) and a fresh home, run by the real
 profiles_cli role through ansible-playbook (one local host per workstation, all in parallel, as
 a fleet's forks run them), installing the role's defaults (pb at its pin and pycorelib) with
-`profiles_cli_installer: uv` and then `pip`. The workstations of one run share one fresh cache
-directory (profiles_pip_settings.cache_dir, as the fleet scenario shares one), so the first
-workstation downloads and the others may reuse. The CPython build is not part of this (the pyenv
-role's cost is the same for both installers).
+`profiles_cli_installer: pip` and then `uv`. The workstations of one size and installer share one
+cache directory (profiles_pip_settings.cache_dir, as the fleet scenario shares one; uv's is its
+`uv` subdirectory, on the same file system as the virtualenvs, so uv hard-links from it): the
+"cold" wave starts from an empty cache, then a "warm" wave of as many fresh workstations (new
+virtualenvs and homes) runs on the cache the cold wave filled, as a fleet's next batch would.
+The CPython build is not part of this (the pyenv role's cost is the same for both installers).
 
 Prints per size and installer: the whole role run (s), the install step (the slowest
 workstation's installer tasks: uv's own install and pip's configuration read, shown apart as
 "uv setup", then the package install), the installer's share of the run, and uv/pip ratios (targets: install step at most 0.2 of pip's,
 whole run at most 0.6 of pip's).
 
-Run by hand from the repository root (about 5 minutes; network to the package index):
+Run by hand from the repository root (about 10 minutes; network to the package index):
 
     .venv/bin/python -m bench.cli_installers [--sizes 1,4]
 """
@@ -29,7 +31,8 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.dirname(sys.executable)
-SETUP_TASKS = ("Install uv", "Check the installed uv", "Check that uv runs", "Read pip's configuration")
+SETUP_TASKS = ("Install uv", "Check the installed uv", "Check that uv runs", "Read pip's configuration",
+               "Note whether uv's lock file")
 PACKAGE_TASKS = ("Install the packages with",)
 
 
@@ -37,8 +40,8 @@ def _stamp(text):
     return datetime.datetime.strptime(text.rstrip("Z"), "%Y-%m-%dT%H:%M:%S.%f")
 
 
-def run(size, installer, workdir, collections):
-    root = os.path.join(workdir, "%s-%d" % (installer, size))
+def run(size, installer, workdir, collections, wave):
+    root = os.path.join(workdir, "%s-%d" % (installer, size), wave)
     hosts = {}
     for i in range(size):
         ws = os.path.join(root, "ws%d" % i)
@@ -54,7 +57,7 @@ def run(size, installer, workdir, collections):
     with open(play, "w") as f:
         play_vars = {"profiles_cli_installer": installer, "profiles_cli_shell_init": False,
                      "profiles_cli_user": os.environ.get("USER") or "root",
-                     "profiles_pip_settings": {"cache_dir": os.path.join(root, "cache"),
+                     "profiles_pip_settings": {"cache_dir": os.path.join(os.path.dirname(root), "cache"),
                                                "ca_bundle": "/etc/ssl/certs/ca-certificates.crt"}}
         json.dump([{"hosts": "all", "gather_facts": False, "vars": play_vars,
                     "roles": ["rudderstack.profiles.profiles_cli"]}], f)
@@ -93,21 +96,22 @@ def main():
     rows = []
     try:
         for size in [int(s) for s in args.sizes.split(",")]:
-            got = {}
-            for installer in ("pip", "uv"):
-                got[installer] = run(size, installer, workdir, collections)
-            rows.append((size, got))
+            for wave in ("cold", "warm"):
+                got = {}
+                for installer in ("pip", "uv"):
+                    got[installer] = run(size, installer, workdir, collections, wave)
+                rows.append((size, wave, got))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    print("| workstations | installer | role run s | install step s | of which uv setup s | install share"
+    print("| workstations | caches | installer | role run s | install step s | of which uv setup s | install share"
           " | uv/pip install | uv/pip run |")
-    print("|---:|---|---:|---:|---:|---:|---:|---:|")
-    for size, got in rows:
+    print("|---:|---|---|---:|---:|---:|---:|---:|---:|")
+    for size, wave, got in rows:
         for installer in ("pip", "uv"):
             total, install, setup = got[installer]
             ratio = ("%.2f" % (install / got["pip"][1]), "%.2f" % (total / got["pip"][0])) if installer == "uv" else ("", "")
-            print("| %d | %s | %.1f | %.1f | %.1f | %.2f | %s | %s |"
-                  % (size, installer, total, install, setup, install / total, ratio[0], ratio[1]))
+            print("| %d | %s | %s | %.1f | %.1f | %.1f | %.2f | %s | %s |"
+                  % (size, wave, installer, total, install, setup, install / total, ratio[0], ratio[1]))
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import jsonschema
 import pytest
 import yaml
 
+from ansible_collections.rudderstack.profiles.plugins.module_utils.pb.cli import PB_PRIVATE_TMP
 from devtools import report_schema, seed_sample_events
 from tests.helpers.local_onboard import CONNECTION, PRINCIPAL, REPO, SCHEMA, make_site, playbook, python_version
 
@@ -36,12 +37,16 @@ def failures(out):
 
 
 def tree(*paths):
-    """Every file and directory under ``paths``: path -> (mode, size, mtime) (links: their target)."""
+    """Every file and directory under ``paths``: path -> (mode, size, mtime) (links: their target).
+    pb's private TMPDIR (~/.cache/rudderstack-pb/tmp, its scratch space, as /tmp would be) is left
+    out: every pb command, `pb version` included, writes and removes files there."""
     out = {}
     for top in paths:
         for folder, dirs, files in os.walk(str(top)):
             for name in dirs + files:
                 path = os.path.join(folder, name)
+                if (os.sep + PB_PRIVATE_TMP) in path + os.sep:
+                    continue
                 st = os.lstat(path)
                 out[path] = os.readlink(path) if stat.S_ISLNK(st.st_mode) else (st.st_mode, st.st_size, st.st_mtime_ns)
     return out

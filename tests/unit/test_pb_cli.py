@@ -67,6 +67,20 @@ def test_runs_in_a_private_workdir_with_pb_env(tmp_path, monkeypatch):
     assert result.rc == 0 and result.as_dict()["cmd"] == [pb, "show", "models", "-p", "/x y"]
 
 
+def test_pb_gets_a_private_tmpdir_unless_one_is_set(tmp_path):
+    """pb's go-graphviz cache in a shared /tmp belongs to whoever ran pb first (docs/pb-quirks.md)."""
+    env = pb_cli.pb_environment({"PATH": "/bin"}, home=str(tmp_path))
+    assert env["TMPDIR"] == str(tmp_path / ".cache" / "rudderstack-pb" / "tmp")
+    assert stat.S_IMODE(os.stat(env["TMPDIR"]).st_mode) == 0o700
+    assert env["SF_DISABLE_MINICORE"] == "true" and env["PATH"] == "/bin"
+    assert pb_cli.pb_environment({"TMPDIR": "/srv/tmp"}, home=str(tmp_path / "other"))["TMPDIR"] == "/srv/tmp"
+    assert not (tmp_path / "other").exists()
+    # The profiles_cli role (its pb version check and the ~/.local/bin/pb wrapper) uses the same.
+    import yaml
+    with open(os.path.join(os.path.dirname(__file__), "..", "..", "roles", "profiles_cli", "vars", "main.yml")) as f:
+        assert yaml.safe_load(f)["_profiles_cli_pb_tmp"] == pb_cli.PB_PRIVATE_TMP
+
+
 def test_failure_carries_pbs_message_and_exit_meaning(tmp_path):
     err = tmp_path / "err.txt"
     err.write_text(RC5_STDERR)

@@ -120,9 +120,30 @@ def _which(name, search_path):
     return None
 
 
-def pb_environment(base=None):
+# pb unpacks a cache into $TMPDIR/go-graphviz, a directory owned by the first user who ran pb:
+# with Linux's shared /tmp every other user's pb panics (docs/pb-quirks.md). Where TMPDIR is not
+# set, pb runs with this private directory of the user's home (the ~/.local/bin/pb wrapper's too).
+PB_PRIVATE_TMP = os.path.join(".cache", "rudderstack-pb", "tmp")
+
+
+def private_tmpdir(home=None):
+    """The user's private TMPDIR for pb (0700, made when missing); ``home``: the effective user's."""
+    if home is None:
+        import pwd
+        home = pwd.getpwuid(os.geteuid()).pw_dir
+    path = os.path.join(home, PB_PRIVATE_TMP)
+    if not os.path.isdir(path):
+        os.makedirs(path, 0o700)
+    return path
+
+
+def pb_environment(base=None, home=None):
+    """``base`` (default: this process's environment) with PB_ENV, and where it sets no TMPDIR the
+    private one of ``home`` (default: the effective user's home)."""
     env = dict(os.environ if base is None else base)
     env.update(PB_ENV)
+    if not env.get("TMPDIR"):
+        env["TMPDIR"] = private_tmpdir(home)
     return env
 
 
