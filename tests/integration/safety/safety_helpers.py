@@ -22,6 +22,7 @@ import psycopg2
 import psycopg2.extensions
 
 from ansible_collections.rudderstack.profiles.plugins.module_utils import warehouses
+from ansible_collections.rudderstack.profiles.plugins.module_utils.pb.cli import PB_PRIVATE_TMP
 from tests.helpers.grants import APPLICATION_NAME, REDSHIFT_MODEL, run_sql
 from tests.helpers.safety_totals import TOTALS
 
@@ -93,10 +94,12 @@ class SecretScanner:
 
 def tree_snapshot(root, skip_dirs=()):
     """path -> (kind, mode, owner, content hash or link target, mtime) for everything under
-    ``root`` (symlinks are recorded, not followed)."""
+    ``root`` (symlinks are recorded, not followed). pb's private TMPDIR is left out: it is pb's
+    scratch space, as /tmp would be, and every pb command writes and removes files there."""
     snap = {}
     if not os.path.lexists(root):
         return snap
+    skip_dirs = set(skip_dirs) | {os.path.join(root, PB_PRIVATE_TMP)}
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if os.path.join(folder, d) not in skip_dirs)
         for name in list(dirs) + sorted(files):
