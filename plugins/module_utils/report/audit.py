@@ -118,7 +118,7 @@ def read_pb_and_project(pb, project, siteconfig, timeout=120, runner=run):
         return pb_out, proj
     scratch = tempfile.mkdtemp(prefix="profiles-audit-")
     try:
-        env = dict(os.environ, HOME=scratch, **PB_ENV)
+        env = dict(os.environ, HOME=scratch, TMPDIR=scratch, **PB_ENV)  # pb's /tmp/go-graphviz belongs to whoever ran pb first
         rc, out, err = runner([pb, "version"], env=env, cwd=scratch, timeout=timeout)
         found = read_version(out)
         pb_out["version"], pb_out["native_schema_version"] = found["version"], found["native_schema_version"]
