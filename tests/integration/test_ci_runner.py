@@ -18,30 +18,15 @@ import subprocess
 import pytest
 
 from devtools import ci_job
-from devtools.seed_sample_events import IDENTIFIES, TRACKS
 
 pytestmark = pytest.mark.skipif(
     not shutil.which("podman") or subprocess.run(["podman", "image", "exists", ci_job.IMAGE], check=False).returncode != 0
     or not os.path.isdir(ci_job.MIRRORS),
     reason="podman, the image %s or the mirrors are missing (scripts/build_images.sh)" % ci_job.IMAGE)
 
-DBNAME = "ci_runner"
-
-
 @pytest.fixture
-def warehouse(pg, pg_connect):
-    admin = pg_connect()
-    admin.cursor().execute("DROP DATABASE IF EXISTS %s" % DBNAME)
-    admin.cursor().execute("CREATE DATABASE %s" % DBNAME)
-    cur = pg_connect(dbname=DBNAME).cursor()
-    cur.execute("CREATE SCHEMA events")
-    cur.execute("CREATE SCHEMA profiles_out")
-    cur.execute("CREATE TABLE events.identifies (user_id text, anonymous_id text, email text, timestamp timestamp)")
-    cur.execute("CREATE TABLE events.tracks (user_id text, anonymous_id text, timestamp timestamp, event text)")
-    cur.executemany("INSERT INTO events.identifies VALUES (%s, %s, %s, %s)", IDENTIFIES)
-    cur.executemany("INSERT INTO events.tracks VALUES (%s, %s, %s, %s)", TRACKS)
-    return dict(host=pg["host"], port=pg["port"], dbname=DBNAME, user=pg["user"], password=pg["password"],
-                schema="profiles_out")
+def warehouse(pg):
+    return ci_job.seed_warehouse(pg)
 
 
 def by_name(results, prefix):
