@@ -24,6 +24,7 @@ pytestmark = pytest.mark.skipif(
     or not os.path.isdir(ci_job.MIRRORS),
     reason="podman, the image %s or the mirrors are missing (scripts/build_images.sh)" % ci_job.IMAGE)
 
+
 @pytest.fixture
 def warehouse(pg):
     return ci_job.seed_warehouse(pg)
