@@ -47,11 +47,16 @@ PYTHON_VERSION = "3.11.2"   # the CPython whose source tarball the mirrors hold
 USER = "runner"
 HOME = "/home/runner"
 SIMULATED_DEFINITIONS = "/opt/simulated-python-definitions"
-SIMULATED_DEFINITION = """# Simulation: Debian's own Python 3.11.2 stands in for a CPython build.
+SIMULATED_DEFINITION = r"""# Simulation: Debian's own Python 3.11.2 stands in for a CPython build.
 mkdir -p "$PREFIX_PATH/bin"
 ln -sf /usr/bin/python3.11 "$PREFIX_PATH/bin/python3.11"
 ln -sf python3.11 "$PREFIX_PATH/bin/python3"
 ln -sf python3.11 "$PREFIX_PATH/bin/python"
+# The build-time variables a shared build's unpacker reads to move it (python_relocate); Python
+# itself never imports this name.
+mkdir -p "$PREFIX_PATH/lib/python3.11"
+printf "build_time_vars = {'prefix': '%s', 'Py_ENABLE_SHARED': 0}\n" "$PREFIX_PATH" \
+  > "$PREFIX_PATH/lib/python3.11/_sysconfigdata__simulated.py"
 """
 
 

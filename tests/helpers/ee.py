@@ -105,12 +105,13 @@ def build_base():
     return BASE_TAG
 
 
-def build_workstation(suite):
-    """The molecule image of ``suite`` (bookworm, trixie) with an SSH server and the pyenv
-    role's OS packages (tests/helpers/ee-workstation/; cached layers: seconds once built)."""
+def build_workstation(suite, extra_packages=()):
+    """The molecule image of ``suite`` (bookworm, trixie) with an SSH server, the pyenv role's OS
+    packages and ``extra_packages`` (tests/helpers/ee-workstation/; cached layers: seconds once
+    built)."""
     tag = WORKSTATION_TAG % suite
     with open(os.path.join(REPO, "roles", "pyenv", "vars", "Debian.yml")) as handle:
-        packages = yaml.safe_load(handle)["pyenv_os_packages"]
+        packages = yaml.safe_load(handle)["pyenv_os_packages"] + list(extra_packages)
     _run(["podman", "build", "-q", "--network", "host", "--layers", "--build-arg", "BASE=%s:%s" % (MOLECULE_IMAGE, suite),
           "--build-arg", "PACKAGES=" + " ".join(packages), "-t", tag, os.path.join(HERE, "ee-workstation")])
     return tag

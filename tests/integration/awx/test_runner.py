@@ -11,9 +11,11 @@ The fleet: the admin host (the EE itself) and two workstation containers, molecu
 trixie images with an SSH server (tests/helpers/ee-workstation/), reached over SSH on loopback
 ports; the warehouse is a PostgreSQL started for the module on 127.0.0.2; everything shares the
 host's network. As in the molecule fleet scenario, pyenv and CPython's source come from the local
-mirrors and the workstations share one pip cache; the Python is built once per kind into a
-directory exposed to the jobs (PROFILES_PYTHON_SHARE, kept between runs), so that a later run
-unpacks it instead of compiling. Checked: the job converges (the catalog's privileges, each
+mirrors and the workstations share one pip cache. The CPython build is a simulation (as in the CI
+runner test, devtools/ci_job.py): a python-build definition links Debian's own Python 3.11.2, so
+the jobs prove AWX's flow, not a compiler (the molecule scenarios compile CPython for real); the
+first workstation "builds" it into a directory exposed to the jobs (AWX's paths to expose), the
+other unpacks it, as shared builds work on a fleet. Checked: the job converges (the catalog's privileges, each
 workstation's onboard record after pb checked its access), a rerun changes nothing, no secret
 shows in the job events, stdout or any file ansible-runner writes under artifacts/, and the same
 inventory as two job slices at once (each limited as AWX limits them, the admin play in both)
@@ -41,7 +43,7 @@ from ansible import constants as C
 from ansible.parsing.vault import VaultLib, VaultSecret
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
-from devtools import local_postgres
+from devtools import ci_job, local_postgres
 from devtools.seed_sample_events import seed
 from tests.helpers import awx, ee
 from tests.models.snowflake import SnowflakeModel
@@ -198,10 +200,10 @@ def _postgres_inputs(pg):
             "username": pg["user"], "password": pg["password"], "sslmode": "disable"}
 
 
-# The workstations' side (as the molecule fleet scenario's group_vars): pyenv, pyenv-virtualenv and
-# the CPython source from the local mirrors (scripts/build_images.sh), the pip cache they share,
-# and the Python built once per kind and kept in a directory exposed to the jobs.
-PYTHON_SHARE = os.environ.get("PROFILES_PYTHON_SHARE", "/var/cache/rudderstack-profiles/python-builds")
+# The workstations' side (as the molecule fleet scenario's group_vars): pyenv and pyenv-virtualenv
+# from the local mirrors (scripts/build_images.sh), the pip cache they share, and the Python
+# "built" (simulated, ci_job.SIMULATED_DEFINITION) once and shared through a directory exposed to
+# the jobs.
 MIRRORS = os.environ.get("PROFILES_MOLECULE_MIRRORS", "/var/cache/rudderstack-profiles/molecule-mirrors")
 PIP_CACHE = os.environ.get("PROFILES_MOLECULE_PIP_CACHE", "/var/cache/rudderstack-profiles/pip-cache")
 ONBOARD_PLAY = "Install pyenv, Python, pb, the connection and the project for each analyst"
@@ -218,6 +220,7 @@ printf '%s\n' "$AUTHORIZED_KEY" > /home/ops/.ssh/authorized_keys
 chown ops:ops /home/ops/.ssh/authorized_keys && chmod 0600 /home/ops/.ssh/authorized_keys
 git config --system --add safe.directory /mirrors/pyenv.git
 git config --system --add safe.directory /mirrors/pyenv-virtualenv.git
+mkdir -p "$DEFINITIONS" && printf '%s' "$DEFINITION" > "$DEFINITIONS/$PYTHON_VERSION"
 ssh-keygen -A
 exec /usr/sbin/sshd -D -e -p "$PORT" -o ListenAddress=127.0.0.1 -o PasswordAuthentication=no
 """
@@ -235,7 +238,8 @@ class Fleet:
 
     LOGIN = "ops"   # the Machine credential's user: the fleet's service account
     # host: (analyst, Debian release of the molecule image)
-    HOSTS = {"ws-ana": ("ana", "bookworm"), "ws-ben": ("ben", "trixie")}
+    # (Both bookworm: the simulated build links Debian's Python 3.11, which trixie lacks.)
+    HOSTS = {"ws-ana": ("ana", "bookworm"), "ws-ben": ("ben", "bookworm")}
 
     def __init__(self, warehouse):
         self.warehouse = warehouse
@@ -247,19 +251,21 @@ class Fleet:
         self.vault_password = "vault-Pw'" + secrets.token_hex(8)
         self.passwords = dict((analyst, "pb-%s'pw%%%s" % (analyst, secrets.token_hex(6))) for analyst in self.analysts())
         self.public_key = public_key
-        self.share_dir = PYTHON_SHARE
+        self.share_dir = tempfile.mkdtemp(prefix="awx-python-share-")
         self.ports, self.containers = {}, {}
 
     def start(self):
         os.makedirs(self.share_dir, exist_ok=True)
         public_key = self.public_key
         for host, (analyst, suite) in sorted(self.HOSTS.items()):
-            image = ee.build_workstation(suite)
+            image = ee.build_workstation(suite, extra_packages=["python3.11-venv"])
             self.ports[host] = port = _free_port()
             self.containers[host] = name = "awx-%s-%d" % (host, os.getpid())
             ee._run(["podman", "run", "-d", "--rm", "--name", name, "--network", "host",
                      "-v", MIRRORS + ":/mirrors:ro", "-v", PIP_CACHE + ":/var/cache/pip",
                      "-e", "ANALYST=" + analyst, "-e", "PORT=%d" % port, "-e", "AUTHORIZED_KEY=" + public_key,
+                     "-e", "DEFINITIONS=" + ci_job.SIMULATED_DEFINITIONS, "-e", "DEFINITION=" + ci_job.SIMULATED_DEFINITION,
+                     "-e", "PYTHON_VERSION=" + ci_job.PYTHON_VERSION,
                      image, "sh", "-c", WORKSTATION_START])
         for host, port in self.ports.items():
             deadline = time.monotonic() + 60
@@ -289,11 +295,8 @@ class Fleet:
             "pyenv_version": "master",   # the mirror is a snapshot of a checkout, without tags
             "pyenv_virtualenv_git_url": "file:///mirrors/pyenv-virtualenv.git",
             "pyenv_virtualenv_version": "v1.4.0",
-            "pyenv_python_version": "3.11.2",
-            "pyenv_python_build_cache_path": "/mirrors/python",
-            "pyenv_python_build_env": {"_PYTHON_BUILD_FORCE_SKIP_XZ": "1", "PYTHON_CFLAGS": "-O1 -g0"},
-            "pyenv_python_configure_opts": "--disable-test-modules",
-            "pyenv_python_build_timeout": 3600,
+            "pyenv_python_version": ci_job.PYTHON_VERSION,
+            "pyenv_python_build_env": {"PYTHON_BUILD_DEFINITIONS": ci_job.SIMULATED_DEFINITIONS},
             "pyenv_python_share_dir": self.share_dir,
             "pyenv_virtualenv_name": "profiles",
             "profiles_pip_settings": {"ca_bundle": "/etc/ssl/certs/ca-certificates.crt", "cache_dir": "/var/cache/pip",
@@ -336,6 +339,7 @@ class Fleet:
     def stop(self):
         for name in self.containers.values():
             subprocess.run(["podman", "rm", "-f", "-t", "0", name], capture_output=True, check=False)
+        shutil.rmtree(self.share_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -393,6 +397,12 @@ def test_fleet_job_converges_reruns_unchanged_and_leaks_nothing(onboarded, fleet
         assert record["pb_version"] and record["python_version"].startswith("3.11.2"), record
         assert "verify" in record["stages"], record
     assert first.hosts_of_play(ONBOARD_PLAY) == hosts[1:]
+    # One workstation built the Python into the exposed directory, the other unpacked that archive.
+    assert len(glob.glob(os.path.join(fleet.share_dir, "*.tar.gz"))) == 1, os.listdir(fleet.share_dir)
+    built = sorted(h for h, tasks in first.changed_tasks().items() if any(t.startswith("Pack Python") for t in tasks))
+    unpacked = sorted(h for h, tasks in first.changed_tasks().items()
+                      if any(t.startswith("Unpack ") for t in tasks))
+    assert len(built) == 1 and unpacked == sorted(set(Fleet.HOSTS) - set(built)), (built, unpacked)
     assert second.ok(hosts) and second.changed_tasks() == {}, (second.changed_tasks(), second)
     for result in (first, second):
         assert result.leaked(job.secrets) == []
