@@ -125,17 +125,22 @@ def secret_values(credential_type, inputs):
             if f.get("secret") and inputs.get(f["id"])]
 
 
+def _write_private(private_data_dir, name, text):
+    """Writes ``env/<name>`` of the private data directory, readable by its owner only (0600)."""
+    path = os.path.join(private_data_dir, "env", name)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
+        out.write(text)
+
+
 def machine(private_data_dir, username, ssh_key_data, become_method="sudo"):
     """A Machine credential (AWX's built-in ``ssh`` kind) as AWX hands it to ansible-runner
     (awx/main/tasks/jobs.py, ``build_private_data_files`` and ``RunJob.build_args``): the private
     key in ``env/ssh_key`` (AWX writes it into a named pipe; a file is read the same way), which
     ansible-runner loads into an ssh-agent around ansible-playbook, and the login user and
     become method on the command line. Returns those arguments."""
-    path = os.path.join(private_data_dir, "env", "ssh_key")
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
-        # ssh-add refuses an OpenSSH key without its final newline; AWX adds it too.
-        out.write(ssh_key_data if ssh_key_data.endswith("\n") else ssh_key_data + "\n")
+    # ssh-add refuses an OpenSSH key without its final newline; AWX adds it too.
+    _write_private(private_data_dir, "ssh_key", ssh_key_data if ssh_key_data.endswith("\n") else ssh_key_data + "\n")
     return ["-u", username, "--become-method", become_method]
 
 
@@ -153,7 +158,5 @@ def vault(private_data_dir, password):
         with open(path) as handle:
             passwords = yaml.safe_load(handle) or {}
     passwords[VAULT_PROMPT] = password
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
-        out.write(yaml.safe_dump(passwords))
+    _write_private(private_data_dir, "passwords", yaml.safe_dump(passwords))
     return ["--ask-vault-pass"]

@@ -255,7 +255,6 @@ class Fleet:
         self.ports, self.containers = {}, {}
 
     def start(self):
-        os.makedirs(self.share_dir, exist_ok=True)
         public_key = self.public_key
         for host, (analyst, suite) in sorted(self.HOSTS.items()):
             image = ee.build_workstation(suite, extra_packages=["python3.11-venv"])
