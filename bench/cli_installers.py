@@ -31,8 +31,8 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.dirname(sys.executable)
-SETUP_TASKS = ("Install uv", "Check the installed uv", "Check that uv runs", "Read pip's configuration",
-               "Note whether uv's lock file")
+# uv's setup: the profiles_uv module run and working out uv's environment from what it read.
+SETUP_TASKS = ("and get uv ready", "Choose the installer")
 PACKAGE_TASKS = ("Install the packages with",)
 
 

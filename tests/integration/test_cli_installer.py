@@ -79,7 +79,7 @@ def test_pin_moved_across_a_minor_rebuilds_the_virtualenv_and_a_downgrade_needs_
     assert "Rebuild the virtualenv for the new pb minor, from pb 0.25.10" in changed
     # uv (the default installer), pinned, in the role's directory of the analyst's home.
     assert results[-1]["profiles_cli_facts"]["installer"] == "uv"
-    assert "Install uv with pip into the role's directory, version " + UV_VERSION in changed
+    assert "Read pip's configuration and get uv ready in the role's directory, version " + UV_VERSION in changed
     assert "Install the packages with uv (seconds; pb alone is a 150 MB download)" in changed
     uv = tmp_path / "home" / UV_DIR / UV_VERSION / "bin" / "uv"
     assert subprocess.run([str(uv), "--version"], capture_output=True, text=True,
