@@ -17,25 +17,20 @@ export PYTHONPYCACHEPREFIX=${PYTHONPYCACHEPREFIX:-${XDG_CACHE_HOME:-$HOME/.cache
 
 PASSED=0 FAILED=0 FAILED_SUITES=() TIMES=()
 WANTED=" $* "
-suite() {  # suite NAME COMMAND...: run, time and count one suite
-  local name=$1; shift
-  [ "$WANTED" = "  " ] || [[ "$WANTED" == *" $name "* ]] || return 0
-  printf '\n######## %s\n' "$name"
-  local start=$SECONDS result=ok
-  if "$@"; then PASSED=$((PASSED + 1)); else FAILED=$((FAILED + 1)); FAILED_SUITES+=("$name"); result=FAILED; fi
-  echo "## $name: $result ($((SECONDS - start)) s)"
-  TIMES+=("$name $result $((SECONDS - start))")
+# Sanity and lint need the collection at ansible_collections/rudderstack/profiles: a copy of the
+# tree each, since they may run at the same time (sanity writes into its copy).
+COLL_ROOT=$(mktemp -d) LOGS=$(mktemp -d)
+copy_collection() {  # copy_collection NAME: the tree at $COLL_ROOT/NAME/ansible_collections/rudderstack/profiles
+  local to=$COLL_ROOT/$1/ansible_collections/rudderstack/profiles
+  mkdir -p "$to"
+  git ls-files -co --exclude-standard -z | rsync -a --from0 --files-from=- ./ "$to/"
 }
-
-# Sanity and lint need the collection at ansible_collections/rudderstack/profiles: copy the tree.
-COLL_ROOT=$(mktemp -d)
-COLL=$COLL_ROOT/ansible_collections/rudderstack/profiles
-mkdir -p "$COLL"
-git ls-files -co --exclude-standard -z | rsync -a --from0 --files-from=- ./ "$COLL/"
+copy_collection sanity
+copy_collection lint
 
 sanity() {  # quiet while it builds its venvs; the whole log is printed when it fails
   local log; log=$(mktemp)
-  (cd "$COLL" && git init -q && git add -A && \
+  (cd "$COLL_ROOT/sanity/ansible_collections/rudderstack/profiles" && git init -q && git add -A && \
    ansible-test sanity --venv --requirements --python 3.11 --color no) >"$log" 2>&1
   local rc=$?
   grep -E '^(Running sanity test|ERROR|FATAL)' "$log"
@@ -43,7 +38,8 @@ sanity() {  # quiet while it builds its venvs; the whole log is printed when it 
   rm -f "$log"; return $rc
 }
 lint() {
-  (cd "$COLL" && ANSIBLE_COLLECTIONS_PATH="$COLL_ROOT" ansible-lint --offline --profile production)
+  (cd "$COLL_ROOT/lint/ansible_collections/rudderstack/profiles" &&
+   ANSIBLE_COLLECTIONS_PATH="$COLL_ROOT/lint" ansible-lint --offline --profile production)
 }
 build() {  # the tarball installs, and ansible-doc renders every module from the installed copy
   local out m n=0; out=$(mktemp -d)
@@ -68,44 +64,66 @@ build() {  # the tarball installs, and ansible-doc renders every module from the
 }
 changelog() { antsibull-changelog lint; }
 
-# Molecule runs beside the other suites: its time goes to CPython builds inside the containers,
-# pytest's largely to waiting on subprocesses and servers, so on two cores the two together take
-# little more than molecule alone (CI time, docs/testing.md). Its output is printed when it ends.
-MOLECULE_LOG=$(mktemp) MOLECULE_PID='' MOLECULE_T0=$SECONDS
-if [ -x tests/molecule/run.sh ] && { [ "$WANTED" = "  " ] || [[ "$WANTED" == *" molecule "* ]]; }; then
-  echo "molecule: started in the background (output follows the other suites)"
-  # Its own time (it may end long before the other suites): written when it ends.
-  { bash tests/molecule/run.sh; rc=$?; echo $((SECONDS - MOLECULE_T0)) > "$MOLECULE_LOG.seconds"; exit $rc; } \
-    > "$MOLECULE_LOG" 2>&1 &
-  MOLECULE_PID=$!
-fi
-molecule_result() {
-  local rc=0
-  wait "$MOLECULE_PID" || rc=$?
-  cat "$MOLECULE_LOG"
-  MOLECULE_SECONDS=$(cat "$MOLECULE_LOG.seconds" 2>/dev/null || echo $((SECONDS - MOLECULE_T0)))
-  echo "molecule: took $MOLECULE_SECONDS s, ended $((SECONDS - MOLECULE_T0 - MOLECULE_SECONDS)) s before the other suites"
-  return $rc
+# Pytest's tests that run in a second pytest process ("pytest-late"), started when a lane frees
+# (molecule usually ends first): self-contained files of about four minutes together.
+LATE_TESTS=(tests/integration/test_pb_upgrade_analysts.py tests/integration/test_cli_installer.py)
+PYTEST_ARGS=(-q -p no:cacheprovider -rs --durations=15)
+pytest_main() {
+  python -m pytest "${PYTEST_ARGS[@]}" "${LATE_TESTS[@]/#/--ignore=}" tests/unit tests/integration
 }
+pytest_late() {  # its own temporary root: the main process prunes old ones of its own
+  python -m pytest "${PYTEST_ARGS[@]}" --basetemp="$LOGS/pytest-late-tmp" "${LATE_TESTS[@]}"
+}
+molecule_suite() { bash tests/molecule/run.sh; }
 
-# -rs lists every skip with its reason; with CI=true a skip fails the run unless allow-listed
-# (CI_MAY_SKIP in tests/conftest.py).
-suite pytest python -m pytest -q -p no:cacheprovider -rs --durations=15 tests/unit tests/integration
-suite sanity sanity
-suite ansible-lint lint
-suite build build
-suite changelog changelog
-if [ -n "$MOLECULE_PID" ]; then suite molecule molecule_result; fi
-rm -f "$MOLECULE_LOG" "$MOLECULE_LOG.seconds"
+# Suites in this order, two at a time (the 2-core machine): molecule's time goes to CPython builds
+# inside its containers (its scenarios run side by side), pytest's largely to waiting on
+# subprocesses and servers, so the two together take little more than the longer one (CI time,
+# docs/testing.md). Each suite's output is printed whole when it ends; its row is its own time.
+QUEUE=()
+want() { [ "$WANTED" = "  " ] || [[ "$WANTED" == *" $1 "* ]]; }
+if [ -x tests/molecule/run.sh ] && want molecule; then QUEUE+=(molecule); fi
+if want pytest; then QUEUE+=(pytest pytest-late); fi
+for name in sanity ansible-lint build changelog; do if want "$name"; then QUEUE+=("$name"); fi; done
+declare -A COMMANDS=([molecule]=molecule_suite [pytest]=pytest_main [pytest-late]=pytest_late [sanity]=sanity
+                     [ansible-lint]=lint [build]=build [changelog]=changelog)
+LANES=2
+declare -A RUNNING=()
+start_suite() {
+  echo "started: $1"
+  { t0=$SECONDS; "${COMMANDS[$1]}" > "$LOGS/$1" 2>&1; echo "$? $((SECONDS - t0))" > "$LOGS/$1.end"; } &
+  RUNNING[$1]=$!
+}
+report_ended() {  # print and count the suites that have ended
+  local name rc took result
+  for name in "${!RUNNING[@]}"; do
+    [ -e "$LOGS/$name.end" ] || continue
+    wait "${RUNNING[$name]}" || true
+    unset "RUNNING[$name]"
+    read -r rc took < "$LOGS/$name.end"
+    printf '\n######## %s\n' "$name"
+    cat "$LOGS/$name"
+    if [ "$rc" -eq 0 ]; then PASSED=$((PASSED + 1)); result=ok; else
+      FAILED=$((FAILED + 1)); FAILED_SUITES+=("$name"); result=FAILED; fi
+    echo "## $name: $result ($took s)"
+    TIMES+=("$name $result $took")
+  done
+}
+while [ ${#QUEUE[@]} -gt 0 ] || [ ${#RUNNING[@]} -gt 0 ]; do
+  while [ ${#QUEUE[@]} -gt 0 ] && [ ${#RUNNING[@]} -lt $LANES ]; do
+    start_suite "${QUEUE[0]}"
+    QUEUE=("${QUEUE[@]:1}")
+  done
+  wait -n || true
+  report_ended
+done
 
-rm -rf "$COLL_ROOT"
-# The time budget (docs/testing.md, CI time): each suite's seconds. Molecule runs in the background
-# from before pytest: its row is its whole run, not the wait for it after the other suites.
+rm -rf "$COLL_ROOT" "$LOGS"
+# The time budget (docs/testing.md, CI time): each suite's own seconds, and the whole run's.
 printf '\n%-22s %-7s %7s\n' suite result seconds
 printf '%-22s %-7s %7d\n' setup ok "$SETUP_SECONDS"
 for row in "${TIMES[@]}"; do
   read -r name result took <<< "$row"
-  [ "$name" != molecule ] || { name="molecule (background)"; took=${MOLECULE_SECONDS:-$took}; }
   printf '%-22s %-7s %7d\n' "$name" "$result" "$took"
 done
 printf '%-22s %-7s %7d\n' total "" "$SECONDS"
