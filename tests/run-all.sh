@@ -67,11 +67,13 @@ changelog() { antsibull-changelog lint; }
 # Pytest's tests that run in a second pytest process ("pytest-late"), started when a lane frees
 # (molecule usually ends first): self-contained files of about four minutes together.
 LATE_TESTS=(tests/integration/test_pb_upgrade_analysts.py tests/integration/test_cli_installer.py)
+# -rs lists every skip with its reason; with CI=true a skip fails the run unless allow-listed
+# (CI_MAY_SKIP in tests/conftest.py).
 PYTEST_ARGS=(-q -p no:cacheprovider -rs --durations=15)
 pytest_main() {
   python -m pytest "${PYTEST_ARGS[@]}" "${LATE_TESTS[@]/#/--ignore=}" tests/unit tests/integration
 }
-pytest_late() {  # its own temporary root: the main process prunes old ones of its own
+pytest_late() {  # a temporary root of its own, apart from the one the main process prunes
   python -m pytest "${PYTEST_ARGS[@]}" --basetemp="$LOGS/pytest-late-tmp" "${LATE_TESTS[@]}"
 }
 molecule_suite() { bash tests/molecule/run.sh; }
