@@ -17,7 +17,7 @@ __metaclass__ = type
 
 import os
 import re
-import subprocess
+from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.rudderstack.profiles.plugins.module_utils.workstation.pyenv import _run
 
@@ -59,25 +59,15 @@ def prepare(virtualenv, directory, version, check_mode=False, timeout=600, run=_
     uv = uv_binary(directory)
     result = {"uv": uv, "found": "", "changed": False, "problem": "", "pip_config": "",
               "lock_exists": os.path.exists(os.path.join(virtualenv, ".lock"))}
-    try:
-        config = subprocess.Popen([python, "-m", "pip", "config", "list"], stdin=subprocess.DEVNULL,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    except OSError:
-        config = None
-    try:
+    # pip's configuration is read in a thread while uv is checked and installed.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        config = pool.submit(_run, [python, "-m", "pip", "config", "list"], timeout=timeout)
         result["found"] = version_of(*run([uv, "--version"])[:2])
         if result["found"] != version:
             result["changed"], result["problem"] = (True, "") if check_mode else _install(
                 python, directory, uv, version, timeout, run)
-    finally:
-        if config is not None:
-            try:
-                out, dummy = config.communicate(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                config.kill()
-                out, dummy = config.communicate()
-            if config.returncode == 0:
-                result["pip_config"] = out.decode("utf-8", "replace")
+        rc, out, dummy = config.result()
+    result["pip_config"] = out if rc == 0 else ""
     return result
 
 

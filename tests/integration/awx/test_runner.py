@@ -399,8 +399,7 @@ def test_fleet_job_converges_reruns_unchanged_and_leaks_nothing(onboarded, fleet
     # One workstation built the Python into the exposed directory, the other unpacked that archive.
     assert len(glob.glob(os.path.join(fleet.share_dir, "*.tar.gz"))) == 1, os.listdir(fleet.share_dir)
     built = sorted(h for h, tasks in first.changed_tasks().items() if any(t.startswith("Pack Python") for t in tasks))
-    unpacked = sorted(h for h, tasks in first.changed_tasks().items()
-                      if any(t.startswith("Unpack ") for t in tasks))
+    unpacked = sorted(h for h, tasks in first.changed_tasks().items() if any(t.startswith("Unpack ") for t in tasks))
     assert len(built) == 1 and unpacked == sorted(set(Fleet.HOSTS) - set(built)), (built, unpacked)
     assert second.ok(hosts) and second.changed_tasks() == {}, (second.changed_tasks(), second)
     for result in (first, second):
