@@ -178,11 +178,31 @@ def pytest_make_collect_report(collector):  # a whole module skipped (pytest.ski
     _fail_skip_in_ci(outcome.get_result(), collector.nodeid)
 
 
+def _threads_that_hold_the_exit():
+    """Threads Python waits for before the process can exit: non-daemon threads and the workers
+    of concurrent.futures executors (joined at exit), with where each one is."""
+    import threading
+    import traceback
+    frames = sys._current_frames()  # pylint: disable=protected-access
+    for thread in threading.enumerate():
+        if thread is threading.main_thread() or thread.ident not in frames:
+            continue
+        if not thread.daemon or thread.name.startswith("ThreadPoolExecutor"):
+            yield "%s (daemon=%s):\n%s" % (thread.name, thread.daemon, "".join(traceback.format_stack(frames[thread.ident])))
+
+
 def pytest_terminal_summary(terminalreporter):
-    """The safety suite's totals (tests/helpers/safety_totals.py), quoted in the README."""
+    """The safety suite's totals (tests/helpers/safety_totals.py), quoted in the README; and the
+    threads a test left behind that keep the process from exiting, so a run that hangs after its
+    summary says why."""
     from tests.helpers.safety_totals import TOTALS
     lines = TOTALS.lines()
     if lines:
         terminalreporter.section("rudderstack.profiles safety totals")
         for line in lines:
             terminalreporter.write_line(line)
+    left = list(_threads_that_hold_the_exit())
+    if left:
+        terminalreporter.section("threads still running, which the process waits for before it exits")
+        for text in left:
+            terminalreporter.write_line(text)

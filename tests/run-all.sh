@@ -17,6 +17,16 @@ export PYTHONPYCACHEPREFIX=${PYTHONPYCACHEPREFIX:-${XDG_CACHE_HOME:-$HOME/.cache
 
 PASSED=0 FAILED=0 FAILED_SUITES=() TIMES=()
 WANTED=" $* "
+# Every suite ends by RUN_DEADLINE seconds after this script started (CI stops the whole run at
+# 90 minutes and shows none of what a suite still running had printed): a long suite still
+# running then gets a signal (pytest: SIGINT, so it prints where it was and its summary), SIGKILL
+# a minute later, and counts as failed with its output printed.
+RUN_DEADLINE=${RUN_DEADLINE:-4800}
+within_deadline() {  # within_deadline SIGNAL COMMAND...
+  local signal=$1 left=$((RUN_DEADLINE - SECONDS)); shift
+  [ "$left" -gt 0 ] || left=1
+  timeout --signal="$signal" --kill-after=60 "$left" "$@"
+}
 # Sanity and lint need the collection at ansible_collections/rudderstack/profiles: a copy of the
 # tree each, since they may run at the same time (sanity writes into its copy).
 COLL_ROOT=$(mktemp -d) LOGS=$(mktemp -d)
@@ -31,7 +41,7 @@ copy_collection lint
 sanity() {  # quiet while it builds its venvs; the whole log is printed when it fails
   local log; log=$(mktemp)
   (cd "$COLL_ROOT/sanity/ansible_collections/rudderstack/profiles" && git init -q && git add -A && \
-   ansible-test sanity --venv --requirements --python 3.11 --color no) >"$log" 2>&1
+   within_deadline TERM ansible-test sanity --venv --requirements --python 3.11 --color no) >"$log" 2>&1
   local rc=$?
   grep -E '^(Running sanity test|ERROR|FATAL)' "$log"
   [ $rc -eq 0 ] || tail -200 "$log"
@@ -39,7 +49,7 @@ sanity() {  # quiet while it builds its venvs; the whole log is printed when it 
 }
 lint() {
   (cd "$COLL_ROOT/lint/ansible_collections/rudderstack/profiles" &&
-   ANSIBLE_COLLECTIONS_PATH="$COLL_ROOT/lint" ansible-lint --offline --profile production)
+   ANSIBLE_COLLECTIONS_PATH="$COLL_ROOT/lint" within_deadline TERM ansible-lint --offline --profile production)
 }
 build() {  # the tarball installs, and ansible-doc renders every module from the installed copy
   local out m n=0; out=$(mktemp -d)
@@ -67,16 +77,16 @@ changelog() { antsibull-changelog lint; }
 # Pytest's tests that run in a second pytest process ("pytest-late"), started when a lane frees
 # (molecule usually ends first): self-contained files of about four minutes together.
 LATE_TESTS=(tests/integration/test_pb_upgrade_analysts.py tests/integration/test_cli_installer.py)
-# -rs lists every skip with its reason; with CI=true a skip fails the run unless allow-listed
-# (CI_MAY_SKIP in tests/conftest.py).
-PYTEST_ARGS=(-q -p no:cacheprovider -rs --durations=15)
+# -rfEs lists every failure, error and skip (with its reason) at the end; with CI=true a skip
+# fails the run unless allow-listed (CI_MAY_SKIP in tests/conftest.py).
+PYTEST_ARGS=(-q -p no:cacheprovider -rfEs --durations=15)
 pytest_main() {
-  python -m pytest "${PYTEST_ARGS[@]}" "${LATE_TESTS[@]/#/--ignore=}" tests/unit tests/integration
+  within_deadline INT python -m pytest "${PYTEST_ARGS[@]}" "${LATE_TESTS[@]/#/--ignore=}" tests/unit tests/integration
 }
 pytest_late() {  # a temporary root of its own, apart from the one the main process prunes
-  python -m pytest "${PYTEST_ARGS[@]}" --basetemp="$LOGS/pytest-late-tmp" "${LATE_TESTS[@]}"
+  within_deadline INT python -m pytest "${PYTEST_ARGS[@]}" --basetemp="$LOGS/pytest-late-tmp" "${LATE_TESTS[@]}"
 }
-molecule_suite() { bash tests/molecule/run.sh; }
+molecule_suite() { within_deadline TERM bash tests/molecule/run.sh; }
 
 # Suites in this order, two at a time (the 2-core machine): molecule's time goes to CPython builds
 # inside its containers (its scenarios run side by side), pytest's largely to waiting on
@@ -107,6 +117,8 @@ report_ended() {  # print and count the suites that have ended
     cat "$LOGS/$name"
     if [ "$rc" -eq 0 ]; then PASSED=$((PASSED + 1)); result=ok; else
       FAILED=$((FAILED + 1)); FAILED_SUITES+=("$name"); result=FAILED; fi
+    if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+      echo "## $name: stopped at the run's deadline, RUN_DEADLINE=$RUN_DEADLINE s"; fi
     echo "## $name: $result ($took s)"
     TIMES+=("$name $result $took")
   done
@@ -120,6 +132,11 @@ while [ ${#QUEUE[@]} -gt 0 ] || [ ${#RUNNING[@]} -gt 0 ]; do
   report_ended
 done
 
+# CI shows the end of the output: each failed suite's last lines (pytest's summary of failures) again.
+for name in "${FAILED_SUITES[@]}"; do
+  printf '\n######## the end of %s, which failed\n' "$name"
+  tail -40 "$LOGS/$name"
+done
 rm -rf "$COLL_ROOT" "$LOGS"
 # The time budget (docs/testing.md, CI time): each suite's own seconds, and the whole run's.
 printf '\n%-22s %-7s %7s\n' suite result seconds

@@ -27,8 +27,15 @@ if [ $# -gt 0 ]; then SCENARIOS=("$@"); else
 fi
 
 cleanup() {
+  local s
+  for s in "${SCENARIOS[@]}"; do  # stopped early (tests/run-all.sh's deadline): where each one was
+    if [ -f "${LOGS:-/nonexistent}/$s.log" ] && [ ! -f "$LOGS/$s.rc" ]; then
+      echo "## molecule $s: stopped before it ended; the last 150 lines of its output:"
+      tail -150 "$LOGS/$s.log"
+    fi
+  done
   for s in "${SCENARIOS[@]}"; do molecule destroy -s "$s" >/dev/null 2>&1 || true; done
-  rm -rf "$COLL_ROOT"
+  rm -rf "$COLL_ROOT" "${LOGS:-}"
 }
 trap cleanup EXIT
 

@@ -47,7 +47,7 @@ def _race(arg_sets):
         finally:
             adapter.close()
 
-    threads = [threading.Thread(target=one, args=(i, a)) for i, a in enumerate(arg_sets)]
+    threads = [threading.Thread(target=one, args=(i, a), daemon=True) for i, a in enumerate(arg_sets)]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -140,7 +140,7 @@ def test_connection_lost_during_commit_is_reported_as_unknown(make_warehouse, ro
         except model.GrantsError as exc:
             outcome["error"] = exc
     TOTALS.faults += 1
-    worker = threading.Thread(target=execute)
+    worker = threading.Thread(target=execute, daemon=True)   # never holds the process's exit
     worker.start()
     try:
         pid = wait_for(lambda: (info["run"]("SELECT pid FROM pg_stat_activity WHERE application_name = "
