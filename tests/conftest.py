@@ -178,6 +178,19 @@ def pytest_make_collect_report(collector):  # a whole module skipped (pytest.ski
     _fail_skip_in_ci(outcome.get_result(), collector.nodeid)
 
 
+_INTERRUPTED = []
+
+
+def pytest_keyboard_interrupt(excinfo):
+    """Interrupted (tests/run-all.sh's deadline sends SIGINT): keep where the run was, the frames
+    of this checkout and the innermost three, for the summary."""
+    import traceback
+    frames = traceback.extract_tb(excinfo.tb)
+    ours = tuple(os.path.join(REPO, d) + os.sep for d in ("tests", "plugins", "devtools"))
+    kept = [f for n, f in enumerate(frames) if f.filename.startswith(ours) or n >= len(frames) - 3]
+    _INTERRUPTED.append("".join(traceback.format_list(kept)))
+
+
 def _threads_that_hold_the_exit():
     """Threads Python waits for before the process can exit: non-daemon threads and the workers
     of concurrent.futures executors (joined at exit), with where each one is."""
@@ -201,6 +214,9 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("rudderstack.profiles safety totals")
         for line in lines:
             terminalreporter.write_line(line)
+    for text in _INTERRUPTED:
+        terminalreporter.section("where pytest was when it was interrupted")
+        terminalreporter.write_line(text)
     left = list(_threads_that_hold_the_exit())
     if left:
         terminalreporter.section("threads still running, which the process waits for before it exits")

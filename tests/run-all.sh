@@ -20,12 +20,14 @@ WANTED=" $* "
 # Every suite ends by RUN_DEADLINE seconds after this script started (CI stops the whole run at
 # 90 minutes and shows none of what a suite still running had printed): a long suite still
 # running then gets a signal (pytest: SIGINT, so it prints where it was and its summary), SIGKILL
-# a minute later, and counts as failed with its output printed.
+# a minute later, and counts as failed with its output printed. --foreground: the suite stays in
+# the run's process group (a group of its own would be stopped on touching a terminal CI may have);
+# the signal goes to the suite's own process, which ends its children.
 RUN_DEADLINE=${RUN_DEADLINE:-4800}
 within_deadline() {  # within_deadline SIGNAL COMMAND...
   local signal=$1 left=$((RUN_DEADLINE - SECONDS)); shift
   [ "$left" -gt 0 ] || left=1
-  timeout --signal="$signal" --kill-after=60 "$left" "$@"
+  timeout --foreground --signal="$signal" --kill-after=60 "$left" "$@"
 }
 # Sanity and lint need the collection at ansible_collections/rudderstack/profiles: a copy of the
 # tree each, since they may run at the same time (sanity writes into its copy).
