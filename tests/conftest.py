@@ -219,6 +219,23 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(text)
     left = list(_threads_that_hold_the_exit())
     if left:
-        terminalreporter.section("threads still running, which the process waits for before it exits")
+        terminalreporter.section("threads still running; the process exits without waiting for them")
         for text in left:
             terminalreporter.write_line(text)
+
+
+_EXIT_STATUS = []
+
+
+def pytest_sessionfinish(session, exitstatus):
+    _EXIT_STATUS.append(int(exitstatus))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config):
+    """The results are final and the summary lists the threads a test left: exit now rather than
+    wait for them (a thread blocked for good would hold the run until CI's limit)."""
+    if _EXIT_STATUS and any(True for dummy in _threads_that_hold_the_exit()):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_EXIT_STATUS[-1])  # pylint: disable=protected-access
