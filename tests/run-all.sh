@@ -119,7 +119,7 @@ report_ended() {  # print and count the suites that have ended
     cat "$LOGS/$name"
     if [ "$rc" -eq 0 ]; then PASSED=$((PASSED + 1)); result=ok; else
       FAILED=$((FAILED + 1)); FAILED_SUITES+=("$name"); result=FAILED; fi
-    if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+    if { [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; } && [ "$SECONDS" -ge "$RUN_DEADLINE" ]; then
       echo "## $name: stopped at the run's deadline, RUN_DEADLINE=$RUN_DEADLINE s"; fi
     echo "## $name: $result ($took s)"
     TIMES+=("$name $result $took")
