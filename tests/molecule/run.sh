@@ -61,6 +61,5 @@ for s in "${SCENARIOS[@]}"; do
   if [ "$rc" = 0 ]; then PASSED=$((PASSED + 1)); echo "## molecule $s: ok ($took s)";
   else FAILED=$((FAILED + 1)); echo "## molecule $s: FAILED ($took s)"; fi
 done
-rm -rf "$LOGS"
 echo "molecule: $PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ] && [ "$PASSED" -gt 0 ]
