@@ -10,17 +10,18 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 ---
 module: profiles_uv
-short_description: Get a pinned uv ready for installs into a virtualenv
+short_description: Install packages into a virtualenv with a pinned uv, made ready first
 version_added: 0.1.0
 description:
   - Installs uv O(version) into O(path) with the virtualenv's pip (C(pip install --target), its
     wheel only) when the uv there is missing or another version, and checks that it runs.
-  - Reads pip's configuration on the host (C(pip config list) of the virtualenv's pip, while uv
-    is checked and installed) so the caller can give uv the same index, CA bundle and proxy
-    (the M(rudderstack.profiles.profiles_cli) role passes it to the
-    C(rudderstack.profiles.uv_environment) filter).
-  - Does not fail when uv cannot be installed or does not run; it returns why in RV(problem), so
-    the caller can install with pip instead.
+  - Then installs O(packages) into the virtualenv with that uv (C(uv pip install)) and checks the
+    virtualenv's requirements (C(uv pip check)); fails, naming uv's error, when either fails.
+  - uv follows pip's configuration on the host (C(pip config list) of the virtualenv's pip, read
+    while uv is checked and installed), so it gets the same index, extra indexes, find-links, CA bundle,
+    proxy, cache (its C(uv) subdirectory) and offline mode.
+  - Does not fail when uv cannot be installed or does not run; it returns why in RV(problem) and
+    RV(installer=pip), installing nothing, so the caller can install with pip instead.
   - pip's settings (index, CA bundle, proxy) come from the task's C(environment) (C(PIP_*)
     variables) and pip's own configuration files.
 author:
@@ -28,7 +29,9 @@ author:
 attributes:
   check_mode:
     support: full
-    details: Reports whether uv would be installed, installs nothing.
+    details: >-
+      Installs nothing. Where uv is ready and has installed into the virtualenv before, returns
+      its plan (C(uv pip install --dry-run)); otherwise RV(installer=pip), so that pip plans.
   diff_mode:
     support: full
     details: The uv version before and after.
@@ -49,18 +52,29 @@ options:
     description: The uv release, an exact version such as C(0.13.9).
     type: str
     required: true
+  packages:
+    description: Requirements to install into the virtualenv (C(name==version)); none, only get uv ready.
+    type: list
+    elements: str
+    default: []
+  install_args:
+    description: More arguments for C(uv pip install), such as C(--compile-bytecode).
+    type: list
+    elements: str
+    default: []
   timeout:
-    description: Seconds pip may take to install uv.
+    description: Seconds pip may take to install uv, and uv to install the packages.
     type: int
     default: 600
 """
 
 EXAMPLES = r"""
-- name: Get uv ready for the analyst's virtualenv
+- name: Install pb into the analyst's virtualenv with uv
   rudderstack.profiles.profiles_uv:
     virtualenv: /home/ana/.pyenv/versions/profiles
     path: /home/ana/.local/share/rudderstack-profiles/uv/0.13.9
     version: "0.13.9"
+    packages: [profiles-rudderstack==0.26.4, profiles-pycorelib==0.26.0]
   environment:
     PIP_INDEX_URL: https://pypi.example.com/simple
   become: true
@@ -84,15 +98,48 @@ problem:
   returned: always
   type: str
   sample: "ERROR: No matching distribution found for uv==0.0.1"
-pip_config:
-  description: What C(pip config list) printed (C(section.option='value') lines); empty when it failed.
-  returned: always
-  type: str
-  sample: "global.index-url='https://pypi.example.com/simple'"
 lock_exists:
   description: Whether uv's lock file (C(<virtualenv>/.lock)) was there before; uv creates it on its first install.
   returned: always
   type: bool
+installer:
+  description: C(uv), or C(pip) when uv installed nothing and pip must install (or plan, in check mode) instead.
+  returned: always
+  type: str
+  sample: uv
+cmd:
+  description: The C(uv pip install) command; empty when uv installed nothing.
+  returned: always
+  type: list
+  elements: str
+stdout:
+  description: What C(uv pip install) printed on standard output.
+  returned: always
+  type: str
+stderr:
+  description: What C(uv pip install) printed on standard error, its plan in check mode (C(Would install ...)).
+  returned: always
+  type: str
+  sample: " + profiles-rudderstack==0.26.4"
+rc:
+  description: The exit code of C(uv pip install); 0 when it did not run.
+  returned: always
+  type: int
+check:
+  description: What C(uv pip check) said after the install; empty when it did not run (check mode).
+  returned: always
+  type: str
+  sample: "Checked 79 packages in 9ms\nAll installed packages are compatible"
+error:
+  description: On failure, uv's error (its C(error), C(Caused by) and C(hint) lines) or what C(uv pip check) found.
+  returned: always
+  type: str
+  sample: "error: No solution found when resolving dependencies cause: Because there is no version of ..."
+durations:
+  description: Seconds spent getting uv ready (C(setup)) and installing the packages (C(install)).
+  returned: always
+  type: dict
+  sample: {"setup": 1.1, "install": 3.5}
 """
 
 import re
@@ -100,6 +147,7 @@ import re
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.rudderstack.profiles.plugins.module_utils.workstation import uv
+from ansible_collections.rudderstack.profiles.plugins.module_utils.workstation.pip_settings import PipSettingsError
 
 VERSION = re.compile(r"^[0-9]+(\.[0-9]+)*$")
 
@@ -109,16 +157,26 @@ def main():
         argument_spec=dict(virtualenv=dict(type="path", required=True),
                            path=dict(type="path", required=True),
                            version=dict(type="str", required=True),
+                           packages=dict(type="list", elements="str", default=[]),
+                           install_args=dict(type="list", elements="str", default=[]),
                            timeout=dict(type="int", default=600)),
         supports_check_mode=True,
     )
     params = module.params
     if not VERSION.match(params["version"]):
         module.fail_json(msg="version must be an exact uv release such as 0.13.9, got %r" % params["version"])
-    result = uv.prepare(params["virtualenv"], params["path"], params["version"], check_mode=module.check_mode,
-                        timeout=params["timeout"])
+    try:
+        result = uv.install(params["virtualenv"], params["path"], params["version"], params["packages"],
+                            params["install_args"], check_mode=module.check_mode, timeout=params["timeout"])
+    except PipSettingsError as exc:
+        module.fail_json(msg=str(exc))
     before = "uv %s\n" % result["found"] if result["found"] else ""
     result["diff"] = {"before": before, "after": before if result["problem"] else "uv %s\n" % params["version"]}
+    # pip's configuration may hold an index's or a proxy's password.
+    del result["pip_config"]
+    if result.pop("failed"):
+        module.fail_json(**result)
+    del result["msg"]
     module.exit_json(**result)
 
 

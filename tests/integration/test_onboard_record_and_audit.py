@@ -124,7 +124,7 @@ def test_onboard_record_then_audit_before_and_after_drift(site, collections_path
                        "-e", "profiles_cli_allow_downgrade=true")
     assert rc == 0 and not failures(out), failures(out)
     [uv_run] = [h for p in out["plays"] for t in p["tasks"] for h in t["hosts"].values()
-                if t["task"]["name"].endswith("Install the packages with uv (seconds; pb alone is a 150 MB download)")]
+                if "Install the packages with uv, made ready first" in t["task"]["name"]]
     assert "--dry-run" in uv_run["cmd"] and "Would install" in uv_run["stderr"], uv_run
     [ws] = report(site)["workstations"]
     assert [d["message"] for d in ws["drift"]] == [

@@ -201,3 +201,37 @@ def test_uv_filter_reads_pip_config_text():
     assert flt({"cache_dir": "/c"}, "global.cert='/ca.pem'\n")["SSL_CERT_FILE"] == "/ca.pem"
     with pytest.raises(AnsibleFilterError, match="unknown keys bogus"):
         flt({"bogus": 1})
+
+
+FLEET_SETTINGS = {
+    "index_url": "https://pypi.internal.example.com/simple",
+    "extra_index_urls": ["https://a.example.com/simple", "file:///srv/simple"],
+    "find_links": ["/srv/wheels", "https://wheels.example.com/"],
+    "trusted_hosts": ["pypi.internal.example.com", "10.0.0.5:8080"],
+    "ca_bundle": "/etc/ssl/certs/ca-certificates.crt",
+    "client_cert": "/etc/pip/client.pem",
+    "proxy": "http://user:secret@proxy.example.com:3128",
+    "cache_dir": "/var/cache/pip",
+    "timeout": 2.5,
+    "retries": 3,
+    "offline": True,
+}
+
+
+def test_uv_gets_the_settings_back_from_pips_environment_variables(tmp_path):
+    """The profiles_uv module sees profiles_pip_settings only as the task's PIP_* variables, through
+    the real `pip config list` (or, where pip cannot run, the variables themselves): uv must get
+    what it would get from the settings directly."""
+    import subprocess
+    import sys
+
+    direct = uv_environment(FLEET_SETTINGS)
+    env = dict(pip_environment(FLEET_SETTINGS), PATH=os.environ["PATH"], HOME=str(tmp_path),
+               PIP_CONFIG_FILE=os.devnull)
+    listed = subprocess.run([sys.executable, "-m", "pip", "config", "list"], env=env, capture_output=True,
+                            text=True, check=True).stdout
+    assert ":env:.proxy='http://user:secret@proxy.example.com:3128'" in listed
+    assert uv_environment({}, settings_from_pip_config(listed)) == direct
+    from_variables = pip_settings.pip_config_from_environment(env)
+    assert ":env:.default-timeout='2.5'" in from_variables and "PATH" not in from_variables
+    assert uv_environment({}, settings_from_pip_config(from_variables)) == direct

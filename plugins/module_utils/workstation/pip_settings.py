@@ -243,6 +243,13 @@ def settings_from_pip_config(text):
     return dict((key, value) for key, (dummy, value) in found.items())
 
 
+def pip_config_from_environment(environ):
+    """The PIP_* variables of ``environ`` as ``pip config list`` shows them (``:env:.option='value'``
+    lines), for when pip itself cannot be asked: PIP_CERT -> ``:env:.cert``."""
+    return "".join(":env:.%s='%s'\n" % (name[4:].lower().replace("_", "-"), value)
+                   for name, value in sorted(environ.items()) if name.startswith("PIP_") and len(name) > 4)
+
+
 def uv_environment(settings, pip_config=None):
     """uv's environment variables for ``profiles_pip_settings``, over pip's configuration.
 
