@@ -10,20 +10,30 @@ cache directory (profiles_pip_settings.cache_dir, as the fleet scenario shares o
 virtualenvs and homes) runs on the cache the cold wave filled, as a fleet's next batch would.
 The CPython build is not part of this (the pyenv role's cost is the same for both installers).
 
+Every install writes about a gigabyte (pb's packages unpacked), and on a machine whose page cache
+is full the kernel's reclaim adds to it: here three cold uv installs in a row took 3.4, 6.5 and
+9.8 s (system time 1.9, 8.9, 15.3 s), and 3.6-4.0 s each after dropping the page cache. So before
+each timed run the bench flushes the file systems and, as root, drops the page cache (as on a
+workstation that has not just installed a gigabyte), runs ``--pairs`` (3) alternating pip/uv
+pairs on fresh workstations and caches, and prints medians, with each pair's uv/pip ratio.
+
 Prints per size and installer: the whole role run (s), the install step (the slowest
-workstation's installer tasks: uv's own install and pip's configuration read, shown apart as
-"uv setup", then the package install), the installer's share of the run, and uv/pip ratios (targets: install step at most 0.2 of pip's,
-whole run at most 0.6 of pip's).
+workstation's installer tasks: for uv the profiles_uv module run, which gets uv ready (its
+install and pip's configuration read, shown apart as "uv setup", as the module times it), then
+installs the packages and checks the virtualenv (`uv pip check`), plus choosing pip where uv
+cannot; for pip its install and `pip check`), the installer's share of the run, and uv/pip
+ratios (targets: install step at most 0.2 of pip's, whole run at most 0.6 of pip's).
 
-Run by hand from the repository root (about 10 minutes; network to the package index):
+Run by hand from the repository root (about 15 minutes with 3 pairs; network to the package index):
 
-    .venv/bin/python -m bench.cli_installers [--sizes 1,4]
+    .venv/bin/python -m bench.cli_installers [--sizes 1,4] [--pairs 3]
 """
 import argparse
 import datetime
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,17 +41,28 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.dirname(sys.executable)
-# uv's setup: the profiles_uv module run and working out uv's environment from what it read.
-SETUP_TASKS = ("and get uv ready", "Choose the installer")
-PACKAGE_TASKS = ("Install the packages with",)
+# The installer's tasks: the package install (uv's includes getting uv ready and its check),
+# for uv choosing pip where uv cannot, for pip its check.
+INSTALL_TASKS = ("Install the packages with", "Install with pip where uv cannot",
+                 "Check that the virtualenv's requirements are consistent")
 
 
 def _stamp(text):
     return datetime.datetime.strptime(text.rstrip("Z"), "%Y-%m-%dT%H:%M:%S.%f")
 
 
+def settle():
+    """Flush the file systems and, where allowed (root), drop the page cache."""
+    os.sync()
+    try:
+        with open("/proc/sys/vm/drop_caches", "w") as f:
+            f.write("3\n")
+    except OSError:
+        pass
+
+
 def run(size, installer, workdir, collections, wave):
-    root = os.path.join(workdir, "%s-%d" % (installer, size), wave)
+    root = os.path.join(workdir, installer, wave)
     hosts = {}
     for i in range(size):
         ws = os.path.join(root, "ws%d" % i)
@@ -63,6 +84,7 @@ def run(size, installer, workdir, collections, wave):
                     "roles": ["rudderstack.profiles.profiles_cli"]}], f)
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
                ANSIBLE_FORKS=str(max(size, 5)), PATH=BIN + os.pathsep + os.environ["PATH"])
+    settle()
     start = time.time()
     proc = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", inventory, play],
                           env=env, capture_output=True, text=True, check=False)
@@ -72,46 +94,50 @@ def run(size, installer, workdir, collections, wave):
         raise SystemExit("%s x%d failed: %s" % (installer, size, proc.stdout[-3000:]))
     install = setup = 0.0
     for host in hosts:
-        spent = {"setup": 0.0, "packages": 0.0}
+        spent = uv_setup = 0.0
         for task in report["plays"][0]["tasks"]:
-            name = task["task"]["name"]
-            kind = "setup" if any(m in name for m in SETUP_TASKS) else "packages" if any(
-                m in name for m in PACKAGE_TASKS) else None
-            if kind and host in task["hosts"]:
+            if host in task["hosts"] and any(m in task["task"]["name"] for m in INSTALL_TASKS):
                 d = task["task"]["duration"]
-                spent[kind] += (_stamp(d["end"]) - _stamp(d["start"])).total_seconds()
-        if spent["setup"] + spent["packages"] > install:
-            install, setup = spent["setup"] + spent["packages"], spent["setup"]
+                spent += (_stamp(d["end"]) - _stamp(d["start"])).total_seconds()
+                uv_setup += task["hosts"][host].get("durations", {}).get("setup", 0.0)
+        if spent > install:
+            install, setup = spent, uv_setup
     return total, install, setup
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1,4")
+    parser.add_argument("--pairs", type=int, default=3)
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix="bench-installers-")
     collections = os.path.join(workdir, "collections")
     os.makedirs(os.path.join(collections, "ansible_collections", "rudderstack"))
     os.symlink(REPO, os.path.join(collections, "ansible_collections", "rudderstack", "profiles"))
-    rows = []
+    # (size, wave) -> installer -> [(total, install, setup) per pair]
+    got = {}
     try:
         for size in [int(s) for s in args.sizes.split(",")]:
-            for wave in ("cold", "warm"):
-                got = {}
-                for installer in ("pip", "uv"):
-                    got[installer] = run(size, installer, workdir, collections, wave)
-                rows.append((size, wave, got))
+            for pair in range(args.pairs):
+                pair_dir = os.path.join(workdir, "%d-%d" % (size, pair))
+                for wave in ("cold", "warm"):
+                    for installer in ("pip", "uv"):
+                        got.setdefault((size, wave), {}).setdefault(installer, []).append(
+                            run(size, installer, pair_dir, collections, wave))
+                shutil.rmtree(pair_dir)  # about 1 GB per pip virtualenv
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print("| workstations | caches | installer | role run s | install step s | of which uv setup s | install share"
-          " | uv/pip install | uv/pip run |")
-    print("|---:|---|---|---:|---:|---:|---:|---:|---:|")
-    for size, wave, got in rows:
+          " | uv/pip install | uv/pip run | uv/pip install per pair |")
+    print("|---:|---|---|---:|---:|---:|---:|---:|---:|---|")
+    for (size, wave), runs in got.items():
+        pip = [statistics.median(column) for column in zip(*runs["pip"])]
+        pairs = " ".join("%.2f" % (u[1] / p[1]) for p, u in zip(runs["pip"], runs["uv"]))
         for installer in ("pip", "uv"):
-            total, install, setup = got[installer]
-            ratio = ("%.2f" % (install / got["pip"][1]), "%.2f" % (total / got["pip"][0])) if installer == "uv" else ("", "")
-            print("| %d | %s | %s | %.1f | %.1f | %.1f | %.2f | %s | %s |"
-                  % (size, wave, installer, total, install, setup, install / total, ratio[0], ratio[1]))
+            total, install, setup = [statistics.median(column) for column in zip(*runs[installer])]
+            ratio = ("%.2f" % (install / pip[1]), "%.2f" % (total / pip[0]), pairs) if installer == "uv" else ("", "", "")
+            print("| %d | %s | %s | %.1f | %.1f | %.1f | %.2f | %s | %s | %s |"
+                  % ((size, wave, installer, total, install, setup, install / total) + ratio))
 
 
 if __name__ == "__main__":
