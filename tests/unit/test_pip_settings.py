@@ -17,6 +17,20 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 # Every role that runs pip on a workstation.
 PIP_ROLES = ["pyenv", "profiles_cli", "profiles_connection"]
 
+FLEET_SETTINGS = {
+    "index_url": "https://pypi.internal.example.com/simple",
+    "extra_index_urls": ["https://a.example.com/simple", "file:///srv/simple"],
+    "find_links": ["/srv/wheels", "https://wheels.example.com/"],
+    "trusted_hosts": ["pypi.internal.example.com", "10.0.0.5:8080"],
+    "ca_bundle": "/etc/ssl/certs/ca-certificates.crt",
+    "client_cert": "/etc/pip/client.pem",
+    "proxy": "http://user:secret@proxy.example.com:3128",
+    "cache_dir": "/var/cache/pip",
+    "timeout": 2.5,
+    "retries": 3,
+    "offline": True,
+}
+
 
 def test_empty_settings_only_switch_prompts_and_self_check_off():
     expected = {"PIP_NO_INPUT": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
@@ -26,18 +40,7 @@ def test_empty_settings_only_switch_prompts_and_self_check_off():
 
 
 def test_every_setting_maps_to_its_pip_variable():
-    env = pip_environment({
-        "index_url": "https://pypi.internal.example.com/simple",
-        "extra_index_urls": ["https://a.example.com/simple", "file:///srv/simple"],
-        "find_links": ["/srv/wheels", "https://wheels.example.com/"],
-        "trusted_hosts": ["pypi.internal.example.com", "10.0.0.5:8080"],
-        "ca_bundle": "/etc/ssl/certs/ca-certificates.crt",
-        "client_cert": "~/.config/pip/client.pem",
-        "proxy": "http://user:secret@proxy.example.com:3128",
-        "cache_dir": "/var/cache/pip",
-        "timeout": 60,
-        "retries": "3",
-    })
+    env = pip_environment(dict(FLEET_SETTINGS, client_cert="~/.config/pip/client.pem", timeout=60, retries="3"))
     assert env == {
         "PIP_NO_INPUT": "1",
         "PIP_DISABLE_PIP_VERSION_CHECK": "1",
@@ -51,6 +54,7 @@ def test_every_setting_maps_to_its_pip_variable():
         "PIP_CACHE_DIR": "/var/cache/pip",
         "PIP_DEFAULT_TIMEOUT": "60",
         "PIP_RETRIES": "3",
+        "PIP_NO_INDEX": "1",
     }
     # Environment values must all be strings.
     assert all(isinstance(v, str) for v in env.values())
@@ -111,24 +115,12 @@ UV_FIXED = {"UV_NO_PROGRESS": "1", "UV_PYTHON_DOWNLOADS": "never"}
 
 
 def test_uv_gets_every_setting_in_its_own_variables():
-    env = uv_environment({
-        "index_url": "https://pypi.internal.example.com/simple",
-        "extra_index_urls": ["https://a.example.com/simple", "file:///srv/simple"],
-        "find_links": ["/srv/wheels", "https://wheels.example.com/"],
-        "trusted_hosts": ["pypi.internal.example.com"],
-        "ca_bundle": "/etc/ssl/certs/ca-certificates.crt",
-        "client_cert": "/etc/pip/client.pem",
-        "proxy": "http://user:secret@proxy.example.com:3128",
-        "cache_dir": "/var/cache/pip/",
-        "timeout": 2.5,
-        "retries": 3,
-        "offline": True,
-    })
+    env = uv_environment(FLEET_SETTINGS)
     assert env == dict(UV_FIXED, **{
         "UV_DEFAULT_INDEX": "https://pypi.internal.example.com/simple",
         "UV_INDEX": "https://a.example.com/simple file:///srv/simple",
         "UV_FIND_LINKS": "/srv/wheels,https://wheels.example.com/",
-        "UV_INSECURE_HOST": "pypi.internal.example.com",
+        "UV_INSECURE_HOST": "pypi.internal.example.com 10.0.0.5:8080",
         "SSL_CERT_FILE": "/etc/ssl/certs/ca-certificates.crt",
         "SSL_CLIENT_CERT": "/etc/pip/client.pem",
         "HTTPS_PROXY": "http://user:secret@proxy.example.com:3128",
@@ -141,6 +133,7 @@ def test_uv_gets_every_setting_in_its_own_variables():
     assert pip_environment({"offline": True})["PIP_NO_INDEX"] == "1"
     assert "PIP_NO_INDEX" not in pip_environment({"offline": False})
     assert uv_environment(None) == UV_FIXED
+    assert uv_environment({"cache_dir": "/var/cache/pip/"})["UV_CACHE_DIR"] == "/var/cache/pip/uv"
 
 
 # `pip config list` on this test machine (2026-12-06), with PIP_PROXY and PIP_NO_INDEX set.
@@ -201,21 +194,6 @@ def test_uv_filter_reads_pip_config_text():
     assert flt({"cache_dir": "/c"}, "global.cert='/ca.pem'\n")["SSL_CERT_FILE"] == "/ca.pem"
     with pytest.raises(AnsibleFilterError, match="unknown keys bogus"):
         flt({"bogus": 1})
-
-
-FLEET_SETTINGS = {
-    "index_url": "https://pypi.internal.example.com/simple",
-    "extra_index_urls": ["https://a.example.com/simple", "file:///srv/simple"],
-    "find_links": ["/srv/wheels", "https://wheels.example.com/"],
-    "trusted_hosts": ["pypi.internal.example.com", "10.0.0.5:8080"],
-    "ca_bundle": "/etc/ssl/certs/ca-certificates.crt",
-    "client_cert": "/etc/pip/client.pem",
-    "proxy": "http://user:secret@proxy.example.com:3128",
-    "cache_dir": "/var/cache/pip",
-    "timeout": 2.5,
-    "retries": 3,
-    "offline": True,
-}
 
 
 def test_uv_gets_the_settings_back_from_pips_environment_variables(tmp_path):
