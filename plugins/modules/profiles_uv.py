@@ -131,7 +131,7 @@ check:
   type: str
   sample: "Checked 79 packages in 9ms\nAll installed packages are compatible"
 error:
-  description: On failure, uv's error (its C(error), C(Caused by) and C(hint) lines) or what C(uv pip check) found.
+  description: On failure, uv's own words (its C(error:), C(cause:) and C(hint:) lines) or what C(uv pip check) found.
   returned: always
   type: str
   sample: "error: No solution found when resolving dependencies cause: Because there is no version of ..."
