@@ -32,7 +32,8 @@ from ansible_collections.rudderstack.profiles.plugins.module_utils.workstation.p
 _VERSION = re.compile(r"^uv ([0-9][^ \n]*)")
 # What `uv pip install` prints per package it installs, removes or would (--dry-run): " + name==1.0".
 _PACKAGE_CHANGE = re.compile(r"^ [-+~] ", re.MULTILINE)
-# uv's own explanation of a failure (without a terminal): "error: ...", "  cause: ...", "hint: ...".
+# pip's and uv's own explanations of a failure; uv's (without a terminal): "error: ...", "  cause: ...", "hint: ...".
+_PIP_ERROR = re.compile(r"ERROR: [^\n]*")
 _UV_ERROR = re.compile(r"^ *(?:error|cause|Caused by|hint): [^\n]*", re.MULTILINE)
 
 
@@ -58,10 +59,14 @@ def version_of(rc, out):
     return match.group(1) if match else ""
 
 
+def _problem(tool, lines, tail, rc, err):
+    """Why a run of ``tool`` failed, in a line: its error ``lines``, else the end of what it said."""
+    return " ".join(line.strip() for line in lines.findall(err)) or err.strip()[-tail:] or "%s exited with %s" % (tool, rc)
+
+
 def pip_problem(rc, err):
-    """Why a pip run failed, in a line: pip's ERROR lines, else the end of what it said."""
-    errors = re.findall(r"ERROR: [^\n]*", err)
-    return " ".join(errors) or err.strip()[-400:] or "pip exited with %s" % rc
+    """pip's ERROR lines, else the end of what it said."""
+    return _problem("pip", _PIP_ERROR, 400, rc, err)
 
 
 def prepare(virtualenv, directory, version, check_mode=False, timeout=600, run=_run, environ=None):
@@ -104,8 +109,8 @@ def check_argv(uv, virtualenv):
 
 
 def uv_problem(rc, err):
-    """Why a uv run failed, in a line: uv's error, cause and hint lines, else the end of what it said."""
-    return " ".join(line.strip() for line in _UV_ERROR.findall(err)) or err.strip()[-600:] or "uv exited with %s" % rc
+    """uv's error, cause and hint lines, else the end of what it said."""
+    return _problem("uv", _UV_ERROR, 600, rc, err)
 
 
 def install(virtualenv, directory, version, requirements, args=(), check_mode=False, timeout=600, run=_run,
