@@ -14,8 +14,10 @@ Every install writes about a gigabyte (pb's packages unpacked), and on a machine
 is full the kernel's reclaim adds to it: here three cold uv installs in a row took 3.4, 6.5 and
 9.8 s (system time 1.9, 8.9, 15.3 s), and 3.6-4.0 s each after dropping the page cache. So before
 each timed run the bench flushes the file systems and, as root, drops the page cache (as on a
-workstation that has not just installed a gigabyte), runs ``--pairs`` (3) alternating pip/uv
-pairs on fresh workstations and caches, and prints medians, with each pair's uv/pip ratio.
+workstation that has not just installed a gigabyte), then creates the workstations' virtualenvs
+(as the pyenv role does just before this role, so their pip is in the page cache), runs
+``--pairs`` (3) alternating pip/uv pairs on fresh workstations and caches, and prints medians,
+with each pair's uv/pip ratio.
 
 Prints per size and installer: the whole role run (s), the install step (the slowest
 workstation's installer tasks: for uv the profiles_uv module run, which gets uv ready (its
@@ -67,7 +69,6 @@ def run(size, installer, workdir, collections, wave):
     for i in range(size):
         ws = os.path.join(root, "ws%d" % i)
         os.makedirs(os.path.join(ws, "home"))
-        subprocess.run([sys.executable, "-m", "venv", os.path.join(ws, "venv")], check=True)
         hosts["ws%d" % i] = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable,
                              "profiles_cli_user_home": os.path.join(ws, "home"),
                              "profiles_cli_virtualenv": os.path.join(ws, "venv")}
@@ -85,6 +86,9 @@ def run(size, installer, workdir, collections, wave):
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
                ANSIBLE_FORKS=str(max(size, 5)), PATH=BIN + os.pathsep + os.environ["PATH"])
     settle()
+    # After the page cache is dropped, as the pyenv role creates them just before this role.
+    for host in hosts.values():
+        subprocess.run([sys.executable, "-m", "venv", host["profiles_cli_virtualenv"]], check=True)
     start = time.time()
     proc = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", inventory, play],
                           env=env, capture_output=True, text=True, check=False)
