@@ -26,7 +26,7 @@ installs the packages and checks the virtualenv (`uv pip check`), plus choosing 
 cannot; for pip its install and `pip check`), the installer's share of the run, and uv/pip
 ratios (targets: install step at most 0.2 of pip's, whole run at most 0.6 of pip's).
 
-Run by hand from the repository root (about 15 minutes with 3 pairs; network to the package index):
+Run by hand from the repository root (about 20 minutes with 3 pairs; network to the package index):
 
     .venv/bin/python -m bench.cli_installers [--sizes 1,4] [--pairs 3]
 """
